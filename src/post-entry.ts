@@ -1,0 +1,4 @@
+import './dirname-shim.js';
+import { post } from './post.js';
+
+await post();

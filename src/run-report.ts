@@ -1,0 +1,104 @@
+// The machine-readable record of one run: what the summary, outputs and report JSON are all made from.
+import type { ArchivedEntry, Finding, RunStatus, SchemaOutcome, FailOn } from './types.js';
+
+export interface DumpFileReport {
+  name: string;
+  path: string;
+  bytes: number;
+  /** Computed while the file was archived; absent when it was never archived. */
+  sha256?: string;
+}
+
+export interface SchemaReport {
+  name: string;
+  outcome: SchemaOutcome;
+  reason: string;
+  findings: Finding[];
+  jobName: string;
+  startedAt: string;
+  durationMs: number;
+  exitCode: number | null;
+  dumpFiles: DumpFileReport[];
+  tables: number;
+  rows: number;
+  /** Per table (or partition) `OWNER.TABLE[:PART]`, from the log's row lines. */
+  rowCounts: Array<{ table: string; rows: number; bytes: number }>;
+  skippedTables: string[];
+  dumpBytes: number;
+  /** The Oracle log's path on this runner, when it could be read. */
+  oracleLog?: string;
+  /** Name of the archive holding this schema's dump. */
+  archive?: string;
+}
+
+export interface DestinationFileReport {
+  name: string;
+  path: string;
+  bytes: number;
+  sha256: string;
+  verified: boolean;
+}
+
+export interface DestinationReport {
+  kind: 'local' | 'folder';
+  location: string;
+  ok: boolean;
+  /** How the copy was checked, in words (shown in the summary). */
+  verification: string;
+  error?: string;
+  durationMs: number;
+  bytes: number;
+  files: DestinationFileReport[];
+}
+
+export interface ArchiveReport {
+  name: string;
+  path: string;
+  bytes: number;
+  sha256: string;
+  encrypted: boolean;
+  entries: ArchivedEntry[];
+  schemas: string[];
+  /** The re-opened archive passed every CRC/authentication and hash check. */
+  verified: boolean;
+  problems: string[];
+  manifestPath: string;
+  destinations: DestinationReport[];
+  durationMs: number;
+}
+
+export interface PlanReport {
+  schemas: Array<{ name: string; jobName: string; dumpFile: string; logFile: string; parfile: string }>;
+  archives: string[];
+  destinations: string[];
+}
+
+export interface PreflightCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface RunReport {
+  tool: { name: string; version: string };
+  id: string;
+  status: RunStatus;
+  /** One sentence that says why the status is what it is. */
+  statusReason: string;
+  failOn: FailOn;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  database: { connectString: string; version?: string };
+  schemas: SchemaReport[];
+  archives: ArchiveReport[];
+  preflight: PreflightCheck[];
+  /** Problems that belong to no single schema (configuration, destinations, clean-up). */
+  findings: Finding[];
+  plan?: PlanReport;
+  bytesExported: number;
+  bytesArchived: number;
+  logPath?: string;
+  reportPath?: string;
+}

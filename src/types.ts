@@ -1,0 +1,139 @@
+// Shared types of the pure core. Nothing here imports @actions/*, the file system or the clock.
+
+/** Overall result of a run, as the contract defines it. */
+export type RunStatus = 'success' | 'partial' | 'failure';
+
+/** What `fail-on` can be set to. */
+export type FailOn = 'partial' | 'failure';
+
+/** One schema to export, after validation, with its own credentials and limits resolved. */
+export interface SchemaSettings {
+  /** Schema name as Oracle knows it (upper case for unquoted names). */
+  name: string;
+  username: string;
+  password: string;
+  timeoutMs: number;
+}
+
+/** The validated, typed settings of one run (inputs of issue 2). */
+export interface Settings {
+  connectString: string;
+  schemas: SchemaSettings[];
+  /** Oracle directory object, upper case. */
+  directory: string;
+  /** The directory object's path as this runner sees it. */
+  dumpPath: string;
+  /** Oracle home; '' means take `expdp` from PATH. */
+  oracleHome: string;
+  timeoutMs: number;
+  /** Dump file name template without `.dmp`, e.g. `{schema}_{date}_{time}`. */
+  dumpName: string;
+  /** Extra parfile lines, already checked against the forbidden keys. */
+  expdpParameters: string[];
+  archivePer: 'run' | 'schema';
+  /** Archive name template without `.zip`. */
+  archiveName: string;
+  compressionLevel: number;
+  /** '' when the archive is not encrypted. */
+  archivePassword: string;
+  workDir: string;
+  keepDumps: boolean;
+  copyTo: string[];
+  logDir: string;
+  failOn: FailOn;
+  dryRun: boolean;
+}
+
+/** Values for the `{token}` placeholders of names. */
+export interface NameTokens {
+  schema?: string;
+  date: string; // YYYY-MM-DD
+  time: string; // HHmmss
+  weekday: string; // monday..sunday
+  run: string;
+}
+
+/** A message code with its text as found in expdp output, e.g. `ORA-31693`. */
+export interface OracleMessage {
+  code: string;
+  text: string;
+}
+
+/** One `. . exported` line. */
+export interface ExportedTable {
+  owner: string;
+  table: string;
+  partition?: string;
+  bytes: number;
+  rows: number;
+}
+
+/** What could be read from an expdp log (and its stdout/stderr). */
+export interface ParsedExpdpLog {
+  /** `Export: Release 19.0.0.0.0 - Production ...` version, when present. */
+  release?: string;
+  /** Text after `Connected to: `. */
+  connectedTo?: string;
+  /** From the `Starting "OWNER"."JOB"` line. */
+  jobOwner?: string;
+  jobName?: string;
+  tables: ExportedTable[];
+  /** Full paths from the `Dump file set for ... is:` block, in order. */
+  dumpFiles: string[];
+  /** The final `Job "O"."J" ...` line, classified. */
+  jobEnd?: { kind: 'completed' | 'completed-with-errors' | 'stopped'; errorCount: number; line: string };
+  /** Every ORA-/UDE-/LRM-/EXP-/OSD-/KUP- message, in order of appearance, duplicates kept. */
+  messages: OracleMessage[];
+  /** `OWNER.TABLE` (or `OWNER.TABLE:PARTITION`) of every ORA-31693 skip. */
+  skippedTables: string[];
+  /** True when the client asked `Username:`/`Password:` again (wrong credentials). */
+  reprompted: boolean;
+}
+
+/** Outcome of one schema's export. */
+export type SchemaOutcome = 'success' | 'warning' | 'failed';
+
+/** A problem worth showing, with what to do about it. */
+export interface Finding {
+  severity: 'warning' | 'error';
+  /** Message code when there is one (ORA-01017), else a short key. */
+  code: string;
+  /** What happened, in words. */
+  message: string;
+  /** What the DBA should do. */
+  advice: string;
+}
+
+export interface ExportClassification {
+  outcome: SchemaOutcome;
+  /** One sentence: why this outcome ("invalid username/password", "2 tables skipped: ..."). */
+  reason: string;
+  findings: Finding[];
+}
+
+/** Result of running a child process to completion or to its time limit. */
+export interface ProcessResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+/** A file placed in an archive, with its hash computed while it was written. */
+export interface ArchivedEntry {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ArchiveResult {
+  path: string;
+  name: string;
+  bytes: number;
+  sha256: string;
+  entries: ArchivedEntry[];
+  encrypted: boolean;
+  durationMs: number;
+}
