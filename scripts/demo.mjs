@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// `npm run demo`: runs the real bundle (dist/index.js) the way a runner does — inputs as INPUT_* variables,
+// GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files — against the simulated Oracle in __tests__/oracle-sim, with three
+// schemas (one ends with skipped tables), an AES-256 archive and a copy to a local "network" folder.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, 'demo-output');
+const dist = path.join(root, 'dist', 'index.js');
+if (!existsSync(dist)) {
+  console.error('dist/index.js is missing: run `npm run bundle` first.');
+  process.exit(1);
+}
+
+await rm(out, { recursive: true, force: true });
+const dirs = {
+  dump: path.join(out, 'oracle', 'dpdump'),
+  work: path.join(out, 'backups'),
+  share: path.join(out, 'network-share', 'oracle'),
+  runner: path.join(out, 'runner'),
+};
+for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
+
+const password = 'demo-Password-1';
+const simConfig = path.join(out, 'oracle', 'sim-config.json');
+await writeFile(
+  simConfig,
+  JSON.stringify(
+    {
+      directories: { DATA_PUMP_DIR: dirs.dump },
+      users: { BACKUP_USER: password },
+      schemas: {
+        HR: { behavior: 'success', tables: 6, bytes: 8 * 1024 * 1024, delayMs: 300 },
+        SALES: { behavior: 'success', tables: 4, bytes: 4 * 1024 * 1024, delayMs: 300 },
+        AUDIT: { behavior: 'skipped-tables', tables: 5, bytes: 2 * 1024 * 1024, delayMs: 300 },
+      },
+    },
+    null,
+    2,
+  ),
+);
+
+const files = {
+  GITHUB_OUTPUT: path.join(dirs.runner, 'output.txt'),
+  GITHUB_STEP_SUMMARY: path.join(dirs.runner, 'summary.md'),
+  GITHUB_STATE: path.join(dirs.runner, 'state.txt'),
+};
+for (const file of Object.values(files)) await writeFile(file, '');
+
+const inputs = {
+  'connect-string': 'demo-db:1521/ORCLPDB1',
+  username: 'backup_user',
+  password,
+  schemas: 'HR, SALES, AUDIT',
+  'dump-path': dirs.dump,
+  'oracle-home': path.join(root, '__tests__', 'oracle-sim'),
+  'work-dir': dirs.work,
+  'copy-to': dirs.share,
+  'archive-password': 'demo-Archive-Key-1',
+  // The skipped tables make this run `partial`; the demo shows it without failing the command.
+  'fail-on': 'failure',
+};
+const env = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  RUNNER_TEMP: dirs.runner,
+  GITHUB_WORKSPACE: root,
+  ORACLE_SIM_CONFIG: simConfig,
+  ...files,
+};
+for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+
+console.log('Running dist/index.js against the simulated Oracle (schemas HR, SALES, AUDIT)…\n');
+const result = spawnSync(process.execPath, [dist], { env, stdio: 'inherit' });
+
+const outputs = Object.fromEntries(
+  [...(await readFile(files.GITHUB_OUTPUT, 'utf8')).matchAll(/^([^<\n]+)<<(.+)\n([\s\S]*?)\n\2$/gm)].map((m) => [m[1], m[3]]),
+);
+const report = outputs.report ? JSON.parse(await readFile(outputs.report, 'utf8')) : undefined;
+console.log('\n──────── demo result ────────');
+console.log(`status:        ${outputs.status} (exit code ${result.status})`);
+console.log(`archive:       ${outputs.archives || '(none)'}`);
+console.log(`sha256:        ${outputs['archive-sha256'] || '(none)'}`);
+console.log(`manifest:      ${outputs.manifest || '(none)'}`);
+console.log(`copy:          ${dirs.share}`);
+console.log(`job summary:   ${files.GITHUB_STEP_SUMMARY}`);
+console.log(`report JSON:   ${outputs.report || '(none)'}`);
+console.log(`run log:       ${report?.logPath ?? '(none)'}`);
+console.log('e-mail:        not configured in this demo (the e-mail report arrives with its own issue)');
+console.log(`outputs file:  ${files.GITHUB_OUTPUT}`);
+console.log(`\nOpen the archive with: 7z x -p${inputs['archive-password']} "${outputs.archives}"`);
+process.exit(result.status === 0 ? 0 : 1);
