@@ -42,7 +42,10 @@ interface Scenario {
   inputs: Record<string, string>;
 }
 
-async function scenario(schemas: SimConfig['schemas'], extraInputs: Record<string, string> = {}): Promise<Scenario> {
+async function scenario(
+  schemas: SimConfig['schemas'],
+  extraInputs: Record<string, string> = {},
+): Promise<Scenario> {
   const root = await mkdtemp(path.join(tmpdir(), 'oba-e2e-'));
   const dumpDir = path.join(root, 'dpdump');
   const workDir = path.join(root, 'work');
@@ -79,6 +82,14 @@ async function scenario(schemas: SimConfig['schemas'], extraInputs: Record<strin
 
 async function run(s: Scenario, node?: string): Promise<ActionRun> {
   return runAction({ inputs: s.inputs, node, env: { ORACLE_SIM_CONFIG: s.config } });
+}
+
+/** What the runner shows of the step's output: everything but the `::add-mask::` commands it consumes. */
+function shownLog(result: ActionRun): string {
+  return result.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
 }
 
 /** Every text the action left behind, for leak checks. */
@@ -119,19 +130,25 @@ describe('the bundled action end to end', () => {
     it('sets every output of the contract', async () => {
       const archives = result.outputs.archives!.split('\n');
       expect(archives).toHaveLength(1);
-      expect(archives[0]).toMatch(new RegExp(`^${s.workDir}/oracle-backup_\\d{4}-\\d{2}-\\d{2}_\\d{6}\\.zip$`));
+      expect(archives[0]).toMatch(
+        new RegExp(`^${s.workDir}/oracle-backup_\\d{4}-\\d{2}-\\d{2}_\\d{6}\\.zip$`),
+      );
       expect(result.outputs['archive-sha256']).toBe(await sha256(archives[0]!));
       expect(result.outputs.manifest).toBe(`${archives[0]}.manifest.json`);
       expect(existsSync(result.outputs.report!)).toBe(true);
       expect(Number(result.outputs['bytes-exported'])).toBeGreaterThanOrEqual(4.5 * 1024 * 1024);
       expect(Number(result.outputs['bytes-archived'])).toBe((await stat(archives[0]!)).size);
-      expect(Number(result.outputs['bytes-archived'])).toBeLessThan(Number(result.outputs['bytes-exported']) / 2);
+      expect(Number(result.outputs['bytes-archived'])).toBeLessThan(
+        Number(result.outputs['bytes-exported']) / 2,
+      );
       expect(Number(result.outputs['duration-seconds'])).toBeGreaterThanOrEqual(0);
     });
 
     it('writes an AES-256 archive whose entries match the manifest hashes (checked with 7-Zip)', async () => {
       const archive = result.outputs.archives!;
-      const listing = execFileSync(sevenZip(), ['l', '-slt', `-p${ARCHIVE_PASSWORD}`, archive], { encoding: 'utf8' });
+      const listing = execFileSync(sevenZip(), ['l', '-slt', `-p${ARCHIVE_PASSWORD}`, archive], {
+        encoding: 'utf8',
+      });
       expect(listing).toContain('AES-256');
       const out = await mkdtemp(path.join(tmpdir(), 'oba-extract-'));
       execFileSync(sevenZip(), ['x', `-p${ARCHIVE_PASSWORD}`, `-o${out}`, archive], { stdio: 'ignore' });
@@ -162,7 +179,12 @@ describe('the bundled action end to end', () => {
       expect(beside.tool.name).toBe('oracle-backup-action');
       expect(beside.database.connectString).toBe('dbhost:1521/ORCLPDB1');
       expect(beside.archives).toEqual([
-        { name: path.basename(archive), bytes: (await stat(archive)).size, sha256: result.outputs['archive-sha256'], encrypted: true },
+        {
+          name: path.basename(archive),
+          bytes: (await stat(archive)).size,
+          sha256: result.outputs['archive-sha256'],
+          encrypted: true,
+        },
       ]);
       expect((await readdir(s.shareDir)).filter((n) => n.includes('partial'))).toEqual([]);
       expect((await readdir(s.dumpDir)).filter((n) => n.endsWith('.dmp'))).toEqual([]);
@@ -170,7 +192,8 @@ describe('the bundled action end to end', () => {
 
     it('writes a summary with a row per schema and the verified destinations', () => {
       expect(result.summary).toContain('Oracle backup: success');
-      for (const name of ['HR', 'SALES', 'APP']) expect(result.summary).toMatch(new RegExp(`^\\| ${name} \\| ✅ success \\|`, 'm'));
+      for (const name of ['HR', 'SALES', 'APP'])
+        expect(result.summary).toMatch(new RegExp(`^\\| ${name} \\| ✅ success \\|`, 'm'));
       expect(result.summary).toContain(s.shareDir);
       expect(result.summary).toContain('SHA-256 match');
     });
@@ -188,8 +211,14 @@ describe('the bundled action end to end', () => {
         expect(call.env.NLS_LANG).toBe('AMERICAN_AMERICA.AL32UTF8');
         expect(existsSync(call.parfile)).toBe(false);
       }
-      const texts = [result.stdout, result.summary, JSON.stringify(result.outputs)];
-      for (const file of await allFiles(s.root)) {
+      // The runner consumes `::add-mask::` commands (that is how the secrets get masked); everything else is shown.
+      const masks = result.stdout.split('\n').filter((l) => l.startsWith('::add-mask::'));
+      expect(masks).toContain(`::add-mask::${PASSWORD}`);
+      expect(masks).toContain(`::add-mask::${ARCHIVE_PASSWORD}`);
+      expect(masks).toContain(`::add-mask::backup/${PASSWORD}@dbhost:1521/ORCLPDB1`);
+      const texts = [shownLog(result), result.summary, JSON.stringify(result.outputs)];
+      // Everything the run left, except the simulated database's own configuration (it holds the user's password).
+      for (const file of (await allFiles(s.root)).filter((f) => f !== s.config)) {
         expect(file).not.toContain(PASSWORD);
         if (/\.(log|json|md)$/.test(file)) texts.push(await readFile(file, 'utf8'));
       }
@@ -249,7 +278,10 @@ describe('the bundled action end to end', () => {
   });
 
   it('ends a wrong password in seconds with "invalid username/password", not a hang', async () => {
-    const s = await scenario({ HR: { behavior: 'success', tables: 2, bytes: 64 * 1024 } }, { password: 'wrong-one' });
+    const s = await scenario(
+      { HR: { behavior: 'success', tables: 2, bytes: 64 * 1024 } },
+      { password: 'wrong-one' },
+    );
     const started = Date.now();
     const result = await run(s);
     expect(Date.now() - started).toBeLessThan(15_000);
@@ -293,8 +325,10 @@ describe('the bundled action end to end', () => {
     expect(result.summary).toContain('dry run');
     expect(result.summary).toContain('USERID=backup/********@dbhost:1521/ORCLPDB1');
     expect(result.summary).toContain('JOB_NAME=OBA_HR_');
-    expect(result.stdout + result.summary).not.toContain(PASSWORD);
+    expect(shownLog(result) + result.summary).not.toContain(PASSWORD);
     expect(existsSync(s.record)).toBe(false);
-    expect(existsSync(s.workDir) ? (await readdir(s.workDir)).filter((n) => n.endsWith('.zip')) : []).toEqual([]);
+    expect(existsSync(s.workDir) ? (await readdir(s.workDir)).filter((n) => n.endsWith('.zip')) : []).toEqual(
+      [],
+    );
   });
 });

@@ -78,7 +78,9 @@ console.log('Running dist/index.js against the simulated Oracle (schemas HR, SAL
 const result = spawnSync(process.execPath, [dist], { env, stdio: 'inherit' });
 
 const outputs = Object.fromEntries(
-  [...(await readFile(files.GITHUB_OUTPUT, 'utf8')).matchAll(/^([^<\n]+)<<(.+)\n([\s\S]*?)\n\2$/gm)].map((m) => [m[1], m[3]]),
+  [...(await readFile(files.GITHUB_OUTPUT, 'utf8')).matchAll(/^([^<\n]+)<<(.+)\n([\s\S]*?)\n\2$/gm)].map(
+    (m) => [m[1], m[3]],
+  ),
 );
 const report = outputs.report ? JSON.parse(await readFile(outputs.report, 'utf8')) : undefined;
 console.log('\n──────── demo result ────────');

@@ -98,7 +98,11 @@ async function writeSummary(markdown: string): Promise<void> {
   await core.summary.addRaw(markdown, true).write();
 }
 
-async function reportConfigurationFailure(error: ConfigurationError, started: Date, clock: () => Date): Promise<void> {
+async function reportConfigurationFailure(
+  error: ConfigurationError,
+  started: Date,
+  clock: () => Date,
+): Promise<void> {
   const finished = clock();
   const lines = [
     '## ❌ Oracle backup: failure',

@@ -85,7 +85,8 @@ interface SetPlan {
 function planSets(settings: Settings, tokens: NameTokens, schemas: SchemaReport[]): SetPlan[] {
   const usable = schemas.filter((s) => s.outcome !== 'failed');
   if (usable.length === 0) return [];
-  if (settings.archivePer === 'run') return [{ archiveName: expandName(settings.archiveName, tokens), schemas: usable }];
+  if (settings.archivePer === 'run')
+    return [{ archiveName: expandName(settings.archiveName, tokens), schemas: usable }];
   return usable.map((s) => ({
     archiveName: expandName(settings.archiveName, { ...tokens, schema: s.name.replace(/"/g, '') }),
     schemas: [s],
@@ -99,9 +100,12 @@ export async function runBackup(settings: Settings, deps: PipelineDeps): Promise
   const plans = planRun(settings, tokens);
   const findings: Finding[] = [];
 
-  log.info(`oracle-backup-action ${deps.tool.version}: ${settings.schemas.length} schema(s) from ${settings.connectString}`);
+  log.info(
+    `oracle-backup-action ${deps.tool.version}: ${settings.schemas.length} schema(s) from ${settings.connectString}`,
+  );
   const preflight = await runPreflight(settings);
-  for (const check of preflight.checks) (check.ok ? log.info : log.error).call(log, `pre-flight ${check.name}: ${check.detail}`);
+  for (const check of preflight.checks)
+    (check.ok ? log.info : log.error).call(log, `pre-flight ${check.name}: ${check.detail}`);
 
   const report: RunReport = {
     tool: deps.tool,
@@ -178,7 +182,10 @@ function dryRunPlan(settings: Settings, tokens: NameTokens, plans: SchemaPlan[])
   const archives =
     settings.archivePer === 'run'
       ? [`${expandName(settings.archiveName, tokens)}.zip`]
-      : plans.map((p) => `${expandName(settings.archiveName, { ...tokens, schema: p.schema.name.replace(/"/g, '') })}.zip`);
+      : plans.map(
+          (p) =>
+            `${expandName(settings.archiveName, { ...tokens, schema: p.schema.name.replace(/"/g, '') })}.zip`,
+        );
   return {
     schemas: plans.map((p) => ({
       name: p.schema.name,
@@ -212,20 +219,35 @@ async function locateDumpFiles(settings: Settings, plan: SchemaPlan, listed: str
     const found: string[] = [];
     for (const file of listed) {
       const local = path.join(settings.dumpPath, baseName(file));
-      found.push(await stat(file).then(() => file, () => local));
+      found.push(
+        await stat(file).then(
+          () => file,
+          () => local,
+        ),
+      );
     }
     return found;
   }
   if (!plan.dumpFile.includes('%')) return [path.join(settings.dumpPath, plan.dumpFile)];
   const pattern = templatePattern(plan.dumpFile);
   const names = await readdir(settings.dumpPath).catch(() => [] as string[]);
-  return names.filter((n) => pattern.test(n)).sort().map((n) => path.join(settings.dumpPath, n));
+  return names
+    .filter((n) => pattern.test(n))
+    .sort()
+    .map((n) => path.join(settings.dumpPath, n));
 }
 
-async function exportSchema(settings: Settings, plan: SchemaPlan, expdp: string, deps: PipelineDeps): Promise<SchemaReport> {
+async function exportSchema(
+  settings: Settings,
+  plan: SchemaPlan,
+  expdp: string,
+  deps: PipelineDeps,
+): Promise<SchemaReport> {
   const { log } = deps;
   const startedAt = deps.clock();
-  log.info(`exporting ${plan.schema.name} as job ${plan.jobName} (limit ${formatDuration(plan.schema.timeoutMs)})`);
+  log.info(
+    `exporting ${plan.schema.name} as job ${plan.jobName} (limit ${formatDuration(plan.schema.timeoutMs)})`,
+  );
   const result = await deps.exporter.run({
     executable: expdp,
     parfile: plan.parfile,
@@ -325,7 +347,8 @@ async function freeArchivePath(workDir: string, baseNameWithoutExt: string, log:
       () => false,
     );
     if (!taken) return candidate;
-    if (n === 1) log.warn(`${name} already exists in ${workDir}; the new archive gets a numbered name instead`);
+    if (n === 1)
+      log.warn(`${name} already exists in ${workDir}; the new archive gets a numbered name instead`);
   }
 }
 
@@ -415,11 +438,18 @@ async function archiveAndDeliver(
     return archiveReport;
   }
   for (const s of set.schemas) s.archive = archiveName;
-  log.info(`${archiveName}: ${archiveReport.bytes} bytes, sha256 ${archiveReport.sha256}, every entry verified`);
+  log.info(
+    `${archiveName}: ${archiveReport.bytes} bytes, sha256 ${archiveReport.sha256}, every entry verified`,
+  );
 
   // The copy beside the archive also knows the archive's own hash.
   manifest.archives = [
-    { name: archiveName, bytes: archiveReport.bytes, sha256: archiveReport.sha256, encrypted: archiveReport.encrypted },
+    {
+      name: archiveName,
+      bytes: archiveReport.bytes,
+      sha256: archiveReport.sha256,
+      encrypted: archiveReport.encrypted,
+    },
   ];
   const besideJson = manifestJson(manifest);
   await writeFile(manifestPath, besideJson, { flag: 'wx' });
@@ -432,8 +462,20 @@ async function archiveAndDeliver(
     durationMs: deps.clock().getTime() - started.getTime(),
     bytes: archiveReport.bytes,
     files: [
-      { name: archiveName, path: archivePath, bytes: archiveReport.bytes, sha256: archiveReport.sha256, verified: true },
-      { name: path.basename(manifestPath), path: manifestPath, bytes: manifestBytes, sha256: manifestSha, verified: true },
+      {
+        name: archiveName,
+        path: archivePath,
+        bytes: archiveReport.bytes,
+        sha256: archiveReport.sha256,
+        verified: true,
+      },
+      {
+        name: path.basename(manifestPath),
+        path: manifestPath,
+        bytes: manifestBytes,
+        sha256: manifestSha,
+        verified: true,
+      },
     ],
   });
 
@@ -481,12 +523,17 @@ async function deliverToFolder(
  * Raw dumps go only once their archive is verified and safe somewhere (the verified local archive counts), unless
  * `keep-dumps`. Oracle logs are copied to log-dir first so they outlive the dumps.
  */
-async function removeArchivedDumps(settings: Settings, report: RunReport, findings: Finding[], log: RunLog): Promise<void> {
+async function removeArchivedDumps(
+  settings: Settings,
+  report: RunReport,
+  findings: Finding[],
+  log: RunLog,
+): Promise<void> {
   await mkdir(settings.logDir, { recursive: true }).catch(() => undefined);
   for (const schema of report.schemas) {
     if (!schema.oracleLog) continue;
-    await copyFile(schema.oracleLog, path.join(settings.logDir, path.basename(schema.oracleLog))).catch((error) =>
-      log.warn(`could not keep ${schema.oracleLog} in log-dir: ${(error as Error).message}`),
+    await copyFile(schema.oracleLog, path.join(settings.logDir, path.basename(schema.oracleLog))).catch(
+      (error) => log.warn(`could not keep ${schema.oracleLog} in log-dir: ${(error as Error).message}`),
     );
   }
   if (settings.keepDumps) {

@@ -15,7 +15,9 @@ export async function post(): Promise<void> {
       await rm(dir, { recursive: true, force: true });
       core.info(`removed leftover private folder ${dir}`);
     } catch (error) {
-      core.warning(`could not remove ${dir}: ${(error as Error).message}; it may hold a parfile with a password`);
+      core.warning(
+        `could not remove ${dir}: ${(error as Error).message}; it may hold a parfile with a password`,
+      );
     }
   }
 }

@@ -6,7 +6,10 @@ import type { PreflightCheck } from './run-report.js';
 import type { Settings } from './types.js';
 
 /** Where the expdp client is: `<oracle-home>/bin/expdp`, else the first `expdp` on PATH. */
-export async function locateExpdp(oracleHome: string, envPath = process.env.PATH ?? ''): Promise<string | undefined> {
+export async function locateExpdp(
+  oracleHome: string,
+  envPath = process.env.PATH ?? '',
+): Promise<string | undefined> {
   const exe = process.platform === 'win32' ? 'expdp.exe' : 'expdp';
   const candidates = oracleHome
     ? [path.join(oracleHome, 'bin', exe)]
@@ -96,7 +99,12 @@ export async function runPreflight(settings: Settings): Promise<PreflightResult>
 
   try {
     const info = await stat(settings.dumpPath);
-    add('dump-path', info.isDirectory(), info.isDirectory() ? settings.dumpPath : `${settings.dumpPath} is not a folder`, true);
+    add(
+      'dump-path',
+      info.isDirectory(),
+      info.isDirectory() ? settings.dumpPath : `${settings.dumpPath} is not a folder`,
+      true,
+    );
   } catch (error) {
     add('dump-path', false, describeFsError(error, settings.dumpPath), true);
   }

@@ -39,7 +39,10 @@ export function decideStatus(input: StatusInput): { status: RunStatus; reason: s
   const errors = input.findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) problems.push(`${errors.length} other error(s)`);
   if (problems.length > 0) return { status: 'partial', reason: problems.join('; ') };
-  return { status: 'success', reason: `${total}/${total} schema(s) exported, archived and verified at every destination` };
+  return {
+    status: 'success',
+    reason: `${total}/${total} schema(s) exported, archived and verified at every destination`,
+  };
 }
 
 export function stepFails(status: RunStatus, failOn: FailOn): boolean {

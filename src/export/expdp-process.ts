@@ -105,7 +105,9 @@ function spawnWithTimeout(executable: string, args: string[], timeoutMs: number)
       resolve({ exitCode, signal, stdout, stderr, timedOut, durationMs: Date.now() - started });
     };
     // A missing or non-executable program fails here, possibly without a 'close' event.
-    child.on('error', (error) => settle(child.exitCode ?? 1, null, `\ncannot run ${executable}: ${error.message}`));
+    child.on('error', (error) =>
+      settle(child.exitCode ?? 1, null, `\ncannot run ${executable}: ${error.message}`),
+    );
     child.on('close', (code, signal) => settle(code, signal));
   });
 }

@@ -30,7 +30,8 @@ export function needsMultipleFiles(extra: string[]): boolean {
  * password cannot itself contain a double quote (settings refuse those).
  */
 function quotePassword(password: string): string {
-  if (password.includes('"')) throw new Error('a password containing a double quote cannot be passed to expdp');
+  if (password.includes('"'))
+    throw new Error('a password containing a double quote cannot be passed to expdp');
   return /^[A-Za-z][A-Za-z0-9_$#]*$/.test(password) ? password : `"${password}"`;
 }
 
@@ -60,7 +61,14 @@ export function buildParfile(spec: ParfileSpec, options: { maskPassword: boolean
  * releases before 12.2 allow.
  */
 export function makeJobName(schema: string, runToken: string): string {
-  const cleanSchema = schema.replace(/[^A-Za-z0-9]/g, '').toUpperCase().slice(0, 14) || 'SCHEMA';
-  const token = runToken.replace(/[^A-Za-z0-9]/g, '').toUpperCase().slice(-10);
+  const cleanSchema =
+    schema
+      .replace(/[^A-Za-z0-9]/g, '')
+      .toUpperCase()
+      .slice(0, 14) || 'SCHEMA';
+  const token = runToken
+    .replace(/[^A-Za-z0-9]/g, '')
+    .toUpperCase()
+    .slice(-10);
   return `OBA_${cleanSchema}_${token}`;
 }

@@ -21,8 +21,7 @@ export function escapeMarkdown(text: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/([\\`*_[\]#])/g, (m) => (m === '\\' ? '\\\\' : `\\${m}`))
+    .replace(/[\\`*_[\]#|]/g, (m) => `\\${m}`)
     .replace(/\r?\n/g, ' ');
 }
 
@@ -42,7 +41,9 @@ function table(header: string[], rows: string[][]): string {
 function archiveShare(report: RunReport, schema: SchemaReport): string {
   const archive = report.archives.find((a) => a.name === schema.archive);
   if (!archive || archive.bytes === 0) return '—';
-  const total = report.schemas.filter((s) => archive.schemas.includes(s.name)).reduce((n, s) => n + s.dumpBytes, 0);
+  const total = report.schemas
+    .filter((s) => archive.schemas.includes(s.name))
+    .reduce((n, s) => n + s.dumpBytes, 0);
   if (total === 0) return '—';
   const share = schema.dumpBytes / total;
   return `${formatBytes(Math.round(archive.bytes * share))} (${Math.round(share * 100)}%)`;
@@ -58,7 +59,9 @@ function findingLines(owner: string, findings: Finding[]): string[] {
 
 export function buildSummary(report: RunReport): string {
   const parts: string[] = [];
-  const title = report.dryRun ? `🧪 Oracle backup dry run: ${report.status}` : `${STATUS_ICON[report.status]} Oracle backup: ${report.status}`;
+  const title = report.dryRun
+    ? `🧪 Oracle backup dry run: ${report.status}`
+    : `${STATUS_ICON[report.status]} Oracle backup: ${report.status}`;
   parts.push(`## ${title}`);
   parts.push(
     `${escapeMarkdown(report.statusReason)}\n\n` +
@@ -119,14 +122,15 @@ export function buildSummary(report: RunReport): string {
   }
 
   const problems = [
-    ...report.findings.length ? findingLines('run', report.findings) : [],
+    ...(report.findings.length ? findingLines('run', report.findings) : []),
     ...report.schemas.flatMap((s) => findingLines(s.name, s.findings)),
   ];
   if (problems.length > 0) {
     parts.push('### Problems and what to do');
     const shown = problems.slice(0, 200);
     parts.push(shown.join('\n'));
-    if (problems.length > shown.length) parts.push(`…and ${problems.length - shown.length} more in the run log.`);
+    if (problems.length > shown.length)
+      parts.push(`…and ${problems.length - shown.length} more in the run log.`);
   }
 
   const failedChecks = report.preflight.filter((c) => !c.ok);
@@ -146,17 +150,28 @@ export function buildSummary(report: RunReport): string {
     parts.push(`Destinations: ${report.plan.destinations.map((d) => `\`${escapeMarkdown(d)}\``).join(', ')}`);
     for (const s of report.plan.schemas) {
       // A fenced block shows text literally; only a fence inside it could break out, so those are neutralised.
-      parts.push(`<details><summary>${escapeMarkdown(s.name)}: parfile</summary>\n\n\`\`\`\n${s.parfile.replace(/```/g, "'''")}\`\`\`\n</details>`);
+      parts.push(
+        `<details><summary>${escapeMarkdown(s.name)}: parfile</summary>\n\n\`\`\`\n${s.parfile.replace(/```/g, "'''")}\`\`\`\n</details>`,
+      );
     }
   }
 
-  const files = [report.logPath && `run log \`${escapeMarkdown(report.logPath)}\``, report.reportPath && `report \`${escapeMarkdown(report.reportPath)}\``].filter(Boolean);
-  if (files.length > 0) parts.push(`<sub>${files.join(' · ')} · ${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)}</sub>`);
+  const files = [
+    report.logPath && `run log \`${escapeMarkdown(report.logPath)}\``,
+    report.reportPath && `report \`${escapeMarkdown(report.reportPath)}\``,
+  ].filter(Boolean);
+  if (files.length > 0)
+    parts.push(
+      `<sub>${files.join(' · ')} · ${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)}</sub>`,
+    );
 
   let text = parts.join('\n\n') + '\n';
   if (Buffer.byteLength(text) > SUMMARY_LIMIT) {
-    text = Buffer.from(text).subarray(0, SUMMARY_LIMIT - 200).toString('utf8').replace(/\uFFFD$/, '');
-    text += '\n\n…the summary was cut to stay under GitHub\'s size limit; the run log has everything.\n';
+    text = Buffer.from(text)
+      .subarray(0, SUMMARY_LIMIT - 200)
+      .toString('utf8')
+      .replace(/\uFFFD$/, '');
+    text += "\n\n…the summary was cut to stay under GitHub's size limit; the run log has everything.\n";
   }
   return text;
 }

@@ -1,0 +1,83 @@
+// Helpers for tests and the demo that drive the simulated `expdp` (expdp-sim.mjs, started by bin/expdp).
+// See README.md beside this file for what the simulator does.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** What a schema does when exported (see README.md). */
+export type SimBehavior =
+  | 'success'
+  | 'skipped-tables'
+  | 'directory-invalid'
+  | 'wrong-password'
+  | 'hang'
+  | 'no-log'
+  | 'fatal'
+  | 'empty-dump'
+  | 'missing-dump';
+
+/** One simulated schema. Every field is optional. */
+export interface SimSchema {
+  /** Default `success`. */
+  behavior?: SimBehavior;
+  /** Number of `. . exported` row lines (tables) on success. Default 4. */
+  tables?: number;
+  /** Bytes of dump data for the schema; the dump file set of a job is the sum over its schemas. Default 262144. */
+  bytes?: number;
+  /** The export is spread over about this long. Default 0. */
+  delayMs?: number;
+}
+
+/** The simulator's configuration, read from the JSON file named by ORACLE_SIM_CONFIG. */
+export interface SimConfig {
+  /** Directory objects (names case-insensitive) and the folders they point to. */
+  directories: Record<string, string>;
+  /** Users that can log in (names case-insensitive) and their passwords (case-sensitive). */
+  users: Record<string, string>;
+  /** Release shown in the banner and the `Connected to:` line. Default `19.0.0.0.0`. */
+  databaseVersion?: string;
+  /** When set, every call appends one JSON line (a SimCall) to this file. */
+  record?: string;
+  /** Schemas that exist (names case-insensitive). A schema not listed here is "not found" (ORA-39165). */
+  schemas: Record<string, SimSchema>;
+}
+
+/** One recorded call of the simulated expdp. */
+export interface SimCall {
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  pid: number;
+  /** Absolute path of the parfile named on the command line; '' when the call had none. */
+  parfile: string;
+  /** Permission bits of the parfile in octal (`"600"`); '' when there was no readable parfile. */
+  parfileMode: string;
+  /** The parfile's content with the USERID password replaced by `********`; '' when there was no readable parfile. */
+  parfileText: string;
+  /** Version of the node that ran the simulator (`v20.x`, `v24.x`). */
+  node: string;
+  /** ISO time of the call. */
+  time: string;
+}
+
+/** The simulated Oracle home: `${SIM_ORACLE_HOME}/bin/expdp` is the simulated client. */
+export const SIM_ORACLE_HOME: string = path.dirname(fileURLToPath(import.meta.url));
+
+/** Absolute path of the simulated client. */
+export const SIM_EXPDP: string = path.join(SIM_ORACLE_HOME, 'bin', 'expdp');
+
+/** Writes `config` as `oracle-sim.json` in `dir` and returns its path (for ORACLE_SIM_CONFIG). */
+export function writeSimConfig(dir: string, config: SimConfig): string {
+  const file = path.join(dir, 'oracle-sim.json');
+  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+  return file;
+}
+
+/** Reads the calls recorded in `recordPath` (none when the file does not exist). */
+export function readSimCalls(recordPath: string): SimCall[] {
+  if (!existsSync(recordPath)) return [];
+  return readFileSync(recordPath, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as SimCall);
+}

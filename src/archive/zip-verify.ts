@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { WritableStream } from 'node:stream/web';
+import {
+  configure,
+  ERR_ENCRYPTED,
+  ERR_INVALID_AUTHENTICATION_CODE,
+  ERR_INVALID_CRC32,
+  ERR_INVALID_PASSWORD,
+  Reader,
+  ZipReader,
+  type Entry,
+} from '@zip.js/zip.js';
+import { sha256File } from '../hash.js';
+import type { ArchivedEntry } from '../types.js';
+import { describeError } from './errors.js';
+
+// Node has no web workers; zip.js would otherwise try to start some.
+configure({ useWebWorkers: false });
+
+export interface VerifyZipOptions {
+  /** '' or undefined: the archive is expected not to be encrypted. */
+  password?: string;
+  /** The entries the archive must hold, with their content's size and SHA-256, e.g. `ArchiveResult.entries`. */
+  expected: ArchivedEntry[];
+  /** When given, the SHA-256 of the whole archive file must match (costs one more read of the archive). */
+  expectedSha256?: string;
+}
+
+export interface VerifyZipResult {
+  ok: boolean;
+  /** What is wrong, in words; empty when ok. */
+  problems: string[];
+  /** What each readable entry actually holds. */
+  entries: ArchivedEntry[];
+}
+
+/**
+ * Reads the whole archive back as a restore would: every entry is decrypted and decompressed (zip.js checks
+ * the CRC-32 and, for AES, the authentication code) into a SHA-256 that is compared with what was archived.
+ * Streams from the file, so memory stays flat. A bad archive gives problems, never an exception.
+ */
+export async function verifyZipArchive(path: string, opts: VerifyZipOptions): Promise<VerifyZipResult> {
+  if (!Array.isArray(opts.expected)) throw new TypeError('verifyZipArchive: opts.expected must be an array');
+  const password = opts.password ?? '';
+  const problems: string[] = [];
+  const addProblem = (problem: string): void => {
+    if (!problems.includes(problem)) problems.push(problem);
+  };
+  const entries: ArchivedEntry[] = [];
+
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    return { ok: false, problems: [`cannot open archive ${path}: ${describeError(err)}`], entries };
+  }
+
+  try {
+    if (opts.expectedSha256 !== undefined) {
+      const actual = await sha256File(path);
+      if (actual.sha256 !== opts.expectedSha256.toLowerCase()) {
+        addProblem(`archive SHA-256 is ${actual.sha256}, expected ${opts.expectedSha256}`);
+      }
+    }
+
+    const size = (await handle.stat()).size;
+    const reader = new ZipReader(new FileHandleReader(handle, size));
+    let zipEntries: Entry[];
+    try {
+      zipEntries = await reader.getEntries();
+    } catch (err) {
+      addProblem(`archive ${path} is not a readable zip (truncated or corrupt): ${messageOf(err)}`);
+      return { ok: false, problems, entries };
+    }
+
+    const expected = new Map(opts.expected.map((e) => [e.name, e]));
+    const seen = new Set<string>();
+    for (const entry of zipEntries) {
+      const name = entry.filename;
+      if (entry.directory) continue;
+      if (seen.has(name)) {
+        addProblem(`entry ${name} appears more than once`);
+        continue;
+      }
+      seen.add(name);
+      const want = expected.get(name);
+      if (!want) addProblem(`unexpected entry ${name}`);
+
+      if (password && !entry.encrypted) addProblem(`entry ${name} is not encrypted`);
+      if (!password && entry.encrypted) {
+        addProblem(`entry ${name} is encrypted but no password was given`);
+        continue;
+      }
+      if (entry.encrypted && entry.zipCrypto)
+        addProblem(`entry ${name} uses weak ZipCrypto encryption, not AES`);
+
+      const sink = new HashingWritable();
+      try {
+        await entry.getData(sink.writable, {
+          password: entry.encrypted ? password : undefined,
+          checkCrc32: true,
+          checkAuthenticationCode: true,
+        });
+      } catch (err) {
+        addProblem(describeEntryError(name, err));
+        continue;
+      }
+      const actual = sink.result(name);
+      entries.push(actual);
+      if (!want) continue;
+      if (actual.bytes !== want.bytes)
+        addProblem(`entry ${name} has ${actual.bytes} bytes, expected ${want.bytes}`);
+      else if (actual.sha256 !== want.sha256.toLowerCase()) {
+        addProblem(`entry ${name} SHA-256 is ${actual.sha256}, expected ${want.sha256}`);
+      }
+    }
+    for (const name of expected.keys()) {
+      if (!seen.has(name)) addProblem(`missing entry ${name}`);
+    }
+    await reader.close().catch(() => undefined);
+  } catch (err) {
+    // I/O failures while reading (EIO, file removed on a share...) say something about the archive too.
+    addProblem(`cannot read archive ${path}: ${describeError(err)}`);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+  return { ok: problems.length === 0, problems, entries };
+}
+
+function describeEntryError(name: string, err: unknown): string {
+  const message = messageOf(err);
+  if (message === ERR_INVALID_PASSWORD) return 'wrong archive password';
+  if (message === ERR_ENCRYPTED) return `entry ${name} is encrypted but no password was given`;
+  if (message === ERR_INVALID_CRC32) return `entry ${name} is corrupt: CRC-32 mismatch`;
+  if (message === ERR_INVALID_AUTHENTICATION_CODE) {
+    return `entry ${name} is corrupt: AES authentication code mismatch`;
+  }
+  return `entry ${name} cannot be read (corrupt or truncated archive): ${message}`;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Random-access reads over an open file, so zip.js never holds more than the chunk it asked for. */
+class FileHandleReader extends Reader<FileHandle> {
+  readonly #handle: FileHandle;
+
+  constructor(handle: FileHandle, size: number) {
+    super(handle);
+    this.#handle = handle;
+    this.size = size;
+  }
+
+  override async readUint8Array(index: number, length: number): Promise<Uint8Array> {
+    const wanted = Math.max(0, Math.min(length, this.size - index));
+    const data = new Uint8Array(wanted);
+    let done = 0;
+    while (done < wanted) {
+      const { bytesRead } = await this.#handle.read(data, done, wanted - done, index + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === wanted ? data : data.subarray(0, done);
+  }
+}
+
+/** A web WritableStream that only keeps a running SHA-256 and byte count of what is written to it. */
+class HashingWritable {
+  readonly #hash = createHash('sha256');
+  #bytes = 0;
+  readonly writable = new WritableStream<Uint8Array>({
+    write: (chunk) => {
+      this.#hash.update(chunk);
+      this.#bytes += chunk.length;
+    },
+  });
+
+  result(name: string): ArchivedEntry {
+    return { name, bytes: this.#bytes, sha256: this.#hash.digest('hex') };
+  }
+}

@@ -1,0 +1,208 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { ZipArchive, type Archiver, type ZipOptions } from 'archiver';
+import { HashingPassThrough } from '../hash.js';
+import type { ArchiveResult, ArchivedEntry } from '../types.js';
+import { AesZipArchive } from './aes-zip.js';
+import { describeError } from './errors.js';
+
+export interface ZipInputEntry {
+  /** Name inside the archive: a plain file name, or a relative path with `/` such as `logs/x.log`. */
+  name: string;
+  /** File to stream into the entry. */
+  file?: string;
+  /**
+   * Small in-memory content (a manifest), used when `file` is not given. A function is called when the entry's
+   * turn comes, with the entries written before it, so a manifest can carry their hashes.
+   */
+  content?: string | Buffer | ((written: ArchivedEntry[]) => string | Buffer | Promise<string | Buffer>);
+}
+
+export interface CreateZipOptions {
+  path: string;
+  entries: ZipInputEntry[];
+  /** 0..9; 0 stores without compression. */
+  level: number;
+  /** '' or undefined: no encryption; otherwise AES-256. */
+  password?: string;
+  /** Total input bytes consumed so far, called for every chunk read (throttle on the caller's side). */
+  onProgress?: (bytesIn: number) => void;
+}
+
+/**
+ * Writes a zip archive (AES-256 when a password is given), hashing each input and the archive itself
+ * while they stream, so no file is read twice and memory stays flat whatever the sizes.
+ *
+ * The archive is written to a hidden temporary name next to `path` and renamed once complete and closed,
+ * so a file at `path` is never a partial archive; on failure the temporary file is removed.
+ */
+export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveResult> {
+  const started = Date.now();
+  const { path, entries, level } = opts;
+  const password = opts.password ?? '';
+  checkArguments(opts);
+
+  // Check inputs before creating anything, to fail with a clear message and nothing to clean up.
+  for (const entry of entries) {
+    if (entry.file === undefined) continue;
+    const st = await stat(entry.file).catch((err: unknown) => {
+      throw new Error(`cannot read input file ${entry.file} (entry ${entry.name}): ${describeError(err)}`, {
+        cause: err,
+      });
+    });
+    if (!st.isFile()) throw new Error(`input file ${entry.file} (entry ${entry.name}) is not a regular file`);
+  }
+
+  const folder = dirname(path);
+  await mkdir(folder, { recursive: true }).catch((err: unknown) => {
+    throw new Error(`cannot create folder ${folder} for archive ${path}: ${describeError(err)}`, {
+      cause: err,
+    });
+  });
+  const tempPath = join(folder, `.${basename(path)}.partial-${randomBytes(4).toString('hex')}`);
+
+  const zipOptions: ZipOptions = {
+    // Without zip64 records, entries or archives over 4 GiB are misread by many tools.
+    forceZip64: true,
+    // zip-stream only turns level 0 into STORE when forceZip64 is off, so ask for it explicitly.
+    store: level === 0,
+    zlib: { level },
+  };
+  const archive: Archiver = password
+    ? new AesZipArchive({ ...zipOptions, password })
+    : new ZipArchive({ ...zipOptions });
+  const outHash = new HashingPassThrough();
+  const out = createWriteStream(tempPath);
+  const outClosed = once(out, 'close').catch(() => undefined);
+  const inputs: Array<{ destroy(): void }> = [];
+
+  let failure: Error | undefined;
+  let rejectFailed: (err: Error) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
+  failed.catch(() => undefined);
+  const fail = (err: Error): void => {
+    if (failure) return;
+    failure = err;
+    rejectFailed(err);
+  };
+
+  // Listeners on the endpoints go first, so the root cause wins over the teardown errors that follow it.
+  out.on('error', (err) =>
+    fail(new Error(`cannot write archive ${path}: ${describeError(err)}`, { cause: err })),
+  );
+  archive.on('error', (err) =>
+    fail(new Error(`cannot build archive ${path}: ${err.message}`, { cause: err })),
+  );
+  archive.on('warning', (err) =>
+    fail(new Error(`cannot build archive ${path}: ${err.message}`, { cause: err })),
+  );
+
+  const results: ArchivedEntry[] = [];
+  let bytesIn = 0;
+  const progress = (n: number): void => {
+    bytesIn += n;
+    opts.onProgress?.(bytesIn);
+  };
+
+  try {
+    const written = pipeline(archive, outHash, out);
+    written.catch((err: unknown) => fail(asError(err)));
+
+    // One entry at a time: each input file is opened only when its turn comes.
+    for (const entry of entries) {
+      const entryDone = once(archive, 'entry');
+      entryDone.catch(() => undefined);
+      if (entry.file !== undefined) {
+        const file = entry.file;
+        const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
+        const hasher = new HashingPassThrough({ onData: progress });
+        inputs.push(source, hasher);
+        source.on('error', (err) =>
+          fail(
+            new Error(`cannot read input file ${file} (entry ${entry.name}): ${describeError(err)}`, {
+              cause: err,
+            }),
+          ),
+        );
+        source.pipe(hasher);
+        archive.append(hasher, { name: entry.name });
+        await Promise.race([entryDone, failed]);
+        results.push({ name: entry.name, bytes: hasher.bytes, sha256: hasher.digest() });
+      } else {
+        const raw =
+          typeof entry.content === 'function' ? await entry.content(results.slice()) : entry.content;
+        const content = Buffer.isBuffer(raw) ? raw : Buffer.from(raw ?? '', 'utf8');
+        archive.append(content, { name: entry.name });
+        await Promise.race([entryDone, failed]);
+        progress(content.length);
+        results.push({
+          name: entry.name,
+          bytes: content.length,
+          sha256: createHash('sha256').update(content).digest('hex'),
+        });
+      }
+    }
+
+    const finalized = archive.finalize();
+    finalized.catch((err: unknown) => fail(asError(err)));
+    await Promise.race([written, failed]);
+    // Resolve only once the file descriptor is closed: the caller may rename, copy or verify it at once.
+    await outClosed;
+    if (failure) throw failure;
+
+    const size = (await stat(tempPath)).size;
+    if (size !== outHash.bytes) {
+      throw new Error(`archive ${path} has ${size} bytes on disk but ${outHash.bytes} were written`);
+    }
+    await rename(tempPath, path);
+    return {
+      path,
+      name: basename(path),
+      bytes: outHash.bytes,
+      sha256: outHash.digest(),
+      entries: results,
+      encrypted: password !== '',
+      durationMs: Date.now() - started,
+    };
+  } catch (err) {
+    const error = failure ?? asError(err);
+    archive.abort();
+    for (const input of inputs) input.destroy();
+    out.destroy();
+    await outClosed;
+    await rm(tempPath, { force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
+function checkArguments(opts: CreateZipOptions): void {
+  if (!Number.isInteger(opts.level) || opts.level < 0 || opts.level > 9) {
+    throw new Error(`compression level must be an integer from 0 to 9, got ${opts.level}`);
+  }
+  const seen = new Set<string>();
+  for (const entry of opts.entries) {
+    const { name } = entry;
+    // archiver silently rewrites such names, which would make the reported entries lie.
+    const unsafe =
+      name === '' ||
+      name.includes('\\') ||
+      name.startsWith('/') ||
+      name.endsWith('/') ||
+      /^[A-Za-z]:/.test(name) ||
+      name.split('/').some((part) => part === '' || part === '.' || part === '..');
+    if (unsafe) throw new Error(`invalid archive entry name: ${JSON.stringify(name)}`);
+    if (seen.has(name)) throw new Error(`duplicate archive entry name: ${name}`);
+    seen.add(name);
+    if ((entry.file === undefined) === (entry.content === undefined)) {
+      throw new Error(`archive entry ${name} needs exactly one of file or content`);
+    }
+  }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,68 @@
+// The only module that reads inputs through @actions/core; everything it decides is in parseSettings.
+import * as core from '@actions/core';
+import type { Settings } from '../types.js';
+import { parseSettings, type Env } from './settings.js';
+
+/** Every input this version reads, as named in action.yml. */
+export const INPUT_NAMES = [
+  'connect-string',
+  'username',
+  'password',
+  'schemas',
+  'directory',
+  'dump-path',
+  'oracle-home',
+  'timeout',
+  'dump-name',
+  'expdp-parameters',
+  'archive-per',
+  'archive-name',
+  'compression-level',
+  'archive-password',
+  'work-dir',
+  'keep-dumps',
+  'copy-to',
+  'log-dir',
+  'fail-on',
+  'dry-run',
+] as const;
+
+/** The configuration is invalid; `errors` lists every problem (input, value given, what is allowed). */
+export class ConfigurationError extends Error {
+  readonly errors: string[];
+
+  constructor(errors: string[]) {
+    const count = `${errors.length} problem${errors.length === 1 ? '' : 's'}`;
+    super(`Invalid configuration (${count}):\n${errors.map((e) => `- ${e}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+    this.errors = errors;
+  }
+}
+
+export interface LoadedSettings {
+  settings: Settings;
+  /** Already registered with core.setSecret; for scrubbing files the runner does not mask (logs, reports). */
+  secrets: string[];
+  /** Not logged here: the caller logs them with the run. */
+  warnings: string[];
+}
+
+/** Trimmed values of every input, '' when not given. getBooleanInput is avoided: it throws on ''. */
+export function readRawInputs(): Record<string, string> {
+  return Object.fromEntries(INPUT_NAMES.map((name) => [name, core.getInput(name)]));
+}
+
+/** Reads and validates the inputs; masks every secret before anything can be printed. */
+export function loadSettings(env: Env = process.env): LoadedSettings {
+  // Relative paths need a base; outside Actions without PWD (Windows shells) the process's folder is it.
+  const base = env.GITHUB_WORKSPACE || env.PWD ? env : { ...env, PWD: process.cwd() };
+  const result = parseSettings(readRawInputs(), base);
+  for (const secret of result.secrets) {
+    core.setSecret(secret);
+    // The runner masks line by line, so a multi-line value is only hidden when each line is registered too.
+    for (const line of secret.split(/\r?\n/))
+      if (line.trim() !== '' && line !== secret) core.setSecret(line.trim());
+  }
+  if (!result.ok) throw new ConfigurationError(result.errors);
+  return { settings: result.settings, secrets: result.secrets, warnings: result.warnings };
+}
