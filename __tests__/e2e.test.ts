@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -211,6 +211,11 @@ describe('the bundled action end to end', () => {
         expect(call.env.NLS_LANG).toBe('AMERICAN_AMERICA.AL32UTF8');
         expect(existsSync(call.parfile)).toBe(false);
       }
+      // The private parfile folders were handed to the post step, and are gone already.
+      const tempDirs = JSON.parse(result.state['temp-dirs']!) as string[];
+      expect(tempDirs).toHaveLength(3);
+      for (const dir of tempDirs) expect(existsSync(dir)).toBe(false);
+      expect(calls.map((c) => path.dirname(c.parfile)).sort()).toEqual([...tempDirs].sort());
       // The runner consumes `::add-mask::` commands (that is how the secrets get masked); everything else is shown.
       const masks = result.stdout.split('\n').filter((l) => l.startsWith('::add-mask::'));
       expect(masks).toContain(`::add-mask::${PASSWORD}`);
@@ -289,6 +294,67 @@ describe('the bundled action end to end', () => {
     expect(result.summary).toContain('invalid username/password');
     const report = JSON.parse(await readFile(result.outputs.report!, 'utf8'));
     expect(report.schemas[0].reason).toContain('invalid username/password');
+  });
+
+  it('stops a schema at its timeout, removes its partial dump and goes on with the others', async () => {
+    const s = await scenario(
+      {
+        HR: { behavior: 'hang', tables: 2, bytes: 256 * 1024 },
+        SALES: { behavior: 'success', tables: 2, bytes: 128 * 1024 },
+      },
+      { timeout: '2s' },
+    );
+    const started = Date.now();
+    const result = await run(s);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(result.outputs.status).toBe('partial');
+    const report = JSON.parse(await readFile(result.outputs.report!, 'utf8'));
+    expect(report.schemas[0]).toMatchObject({ name: 'HR', outcome: 'failed' });
+    expect(report.schemas[0].reason).toContain('timed out after 2s');
+    expect(report.schemas[1]).toMatchObject({ name: 'SALES', outcome: 'success' });
+    expect(report.archives[0].schemas).toEqual(['SALES']);
+    expect((await readdir(s.dumpDir)).filter((n) => n.startsWith('HR_'))).toEqual([]);
+  });
+
+  it('counts a failed folder as partial while the other folders still get a verified copy', async () => {
+    const s = await scenario({ HR: { behavior: 'success', tables: 2, bytes: 128 * 1024 } });
+    const blocker = path.join(s.root, 'not-a-folder');
+    await writeFile(blocker, 'a file where a folder should be');
+    const result = await run({
+      ...s,
+      inputs: { ...s.inputs, 'copy-to': `${blocker}/oracle\n${s.shareDir}` },
+    });
+    expect(result.outputs.status).toBe('partial');
+    expect(result.exitCode).toBe(1);
+    expect(await sha256(path.join(s.shareDir, path.basename(result.outputs.archives!)))).toBe(
+      result.outputs['archive-sha256'],
+    );
+    expect(result.summary).toContain(`${blocker}/oracle`);
+    expect(result.summary).toMatch(/❌ .*not a folder/);
+  });
+
+  it('writes one verified archive per schema with archive-per: schema, and a failed one is left out', async () => {
+    const s = await scenario(
+      {
+        HR: { behavior: 'success', tables: 2, bytes: 128 * 1024 },
+        SALES: { behavior: 'empty-dump', tables: 2, bytes: 128 * 1024 },
+        APP: { behavior: 'success', tables: 2, bytes: 128 * 1024 },
+      },
+      { 'archive-per': 'schema', 'archive-password': '', 'keep-dumps': 'true' },
+    );
+    const result = await run(s);
+    expect(result.outputs.status).toBe('partial');
+    const archives = result.outputs.archives!.split('\n');
+    expect(archives.map((a) => path.basename(a).split('_')[0])).toEqual(['HR', 'APP']);
+    expect(result.outputs['archive-sha256']!.split('\n')).toEqual([
+      await sha256(archives[0]!),
+      await sha256(archives[1]!),
+    ]);
+    for (const archive of archives) execFileSync('unzip', ['-tq', archive], { stdio: 'ignore' });
+    const report = JSON.parse(await readFile(result.outputs.report!, 'utf8'));
+    expect(report.schemas[1].reason).toMatch(/empty/);
+    // keep-dumps: the good dumps stay where expdp wrote them.
+    expect((await readdir(s.dumpDir)).filter((n) => n.endsWith('.dmp')).length).toBe(2);
   });
 
   it('refuses invalid settings before anything runs, listing every problem in one message', async () => {

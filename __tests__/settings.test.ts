@@ -249,6 +249,15 @@ describe('parseSettings: schemas', () => {
     ]);
   });
 
+  it('does not lend the top-level password to a schema that names its own username', () => {
+    const schemas = '- hr\n- {name: sales, username: sales_owner}';
+    const errors = errorsOf(parseSettings(inputs({ ...MINIMAL, schemas }), ENV));
+    expect(errors).toEqual([
+      'schemas: "SALES" is not allowed; a schema that names its own username needs its own password too (the ' +
+        'top-level password belongs to username); add password to each such schema, from a secret.',
+    ]);
+  });
+
   it('never echoes unreadable YAML, which may hold passwords', () => {
     const schemas = '- name: hr\n  password: [hunter2\n';
     const result = parseSettings(inputs({ ...MINIMAL, schemas }), ENV);

@@ -66398,39 +66398,52 @@ async function deliverToFolder(folder, archive, manifestPath, manifestSha, manif
 }
 /**
  * Raw dumps go only once their archive is verified and safe somewhere (the verified local archive counts), unless
- * `keep-dumps`. Oracle logs are copied to log-dir first so they outlive the dumps.
+ * `keep-dumps`. Oracle logs are copied to log-dir first so they outlive the dumps; a failed schema's log goes too,
+ * once kept there, so dump-path does not fill with old logs.
  */
 async function removeArchivedDumps(settings, report, findings, log) {
     await (0,promises_namespaceObject.mkdir)(settings.logDir, { recursive: true }).catch(() => undefined);
+    const keptLogs = new Set();
     for (const schema of report.schemas) {
         if (!schema.oracleLog)
             continue;
-        await (0,promises_namespaceObject.copyFile)(schema.oracleLog, external_node_path_default().join(settings.logDir, external_node_path_default().basename(schema.oracleLog))).catch((error) => log.warn(`could not keep ${schema.oracleLog} in log-dir: ${error.message}`));
+        try {
+            await (0,promises_namespaceObject.copyFile)(schema.oracleLog, external_node_path_default().join(settings.logDir, external_node_path_default().basename(schema.oracleLog)));
+            keptLogs.add(schema.oracleLog);
+        }
+        catch (error) {
+            log.warn(`could not keep ${schema.oracleLog} in log-dir: ${error.message}`);
+        }
     }
     if (settings.keepDumps) {
-        log.info('keep-dumps is set: the dump files stay in dump-path');
+        log.info('keep-dumps is set: the dump files and Oracle logs stay in dump-path');
         return;
     }
-    for (const archive of report.archives) {
-        if (!archive.verified || !archive.destinations.some((d) => d.ok))
-            continue;
-        for (const schema of report.schemas.filter((s) => archive.schemas.includes(s.name))) {
-            const files = [...schema.dumpFiles.map((f) => f.path), ...(schema.oracleLog ? [schema.oracleLog] : [])];
-            for (const file of files) {
-                try {
-                    await (0,promises_namespaceObject.rm)(file);
-                }
-                catch (error) {
-                    findings.push({
-                        severity: 'warning',
-                        code: 'CLEANUP',
-                        message: `could not remove ${file}: ${error.message}`,
-                        advice: 'Remove it by hand; it is safely archived.',
-                    });
-                }
+    const safe = new Set(report.archives.filter((a) => a.verified && a.destinations.some((d) => d.ok)).flatMap((a) => a.schemas));
+    for (const schema of report.schemas) {
+        const files = [
+            ...(safe.has(schema.name) ? schema.dumpFiles.map((f) => f.path) : []),
+            ...(schema.oracleLog &&
+                keptLogs.has(schema.oracleLog) &&
+                (safe.has(schema.name) || schema.outcome === 'failed')
+                ? [schema.oracleLog]
+                : []),
+        ];
+        for (const file of files) {
+            try {
+                await (0,promises_namespaceObject.rm)(file);
+            }
+            catch (error) {
+                findings.push({
+                    severity: 'warning',
+                    code: 'CLEANUP',
+                    message: `could not remove ${file}: ${error.message}`,
+                    advice: 'Remove it by hand; it is archived or kept in log-dir.',
+                });
             }
         }
-        log.info(`removed the dump files archived in ${archive.name}`);
+        if (safe.has(schema.name))
+            log.info(`removed the dump files of ${schema.name}: they are safely archived`);
     }
 }
 
@@ -76634,14 +76647,18 @@ function parseSettings(raw, env) {
         c.notAllowed('timeout', show(timeoutText), timeout.error);
     const timeoutMs = timeout.ok ? timeout.value : 0;
     const entries = parseSchemas(get('schemas'), c);
+    // The top-level password belongs to the top-level username: a schema that names its own login brings its own.
+    const ownLoginWithoutPassword = entries.filter((e) => e.username && !e.password).map((e) => e.name);
+    if (ownLoginWithoutPassword.length > 0)
+        c.notAllowed('schemas', `"${ownLoginWithoutPassword.join(', ')}"`, 'a schema that names its own username needs its own password too (the top-level password belongs to username)', 'add password to each such schema, from a secret');
     const schemas = entries.map((e) => ({
         name: e.name,
         username: e.username || username,
-        password: e.password || password,
+        password: e.username ? (e.password ?? '') : e.password || password,
         timeoutMs: e.timeoutMs ?? timeoutMs,
     }));
     requireCredential('username', schemas, 'set username (used by every schema without one)', c);
-    requireCredential('password', schemas, 'set password from a secret (password: ${{ secrets.ORACLE_PASSWORD }})', c);
+    requireCredential('password', schemas.filter((s) => !ownLoginWithoutPassword.includes(s.name)), 'set password from a secret (password: ${{ secrets.ORACLE_PASSWORD }})', c);
     const directoryText = getOr('directory');
     const directory = IDENTIFIER_RE.test(directoryText) ? directoryText.toUpperCase() : '';
     if (directory === '')

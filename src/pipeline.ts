@@ -521,7 +521,8 @@ async function deliverToFolder(
 
 /**
  * Raw dumps go only once their archive is verified and safe somewhere (the verified local archive counts), unless
- * `keep-dumps`. Oracle logs are copied to log-dir first so they outlive the dumps.
+ * `keep-dumps`. Oracle logs are copied to log-dir first so they outlive the dumps; a failed schema's log goes too,
+ * once kept there, so dump-path does not fill with old logs.
  */
 async function removeArchivedDumps(
   settings: Settings,
@@ -530,33 +531,44 @@ async function removeArchivedDumps(
   log: RunLog,
 ): Promise<void> {
   await mkdir(settings.logDir, { recursive: true }).catch(() => undefined);
+  const keptLogs = new Set<string>();
   for (const schema of report.schemas) {
     if (!schema.oracleLog) continue;
-    await copyFile(schema.oracleLog, path.join(settings.logDir, path.basename(schema.oracleLog))).catch(
-      (error) => log.warn(`could not keep ${schema.oracleLog} in log-dir: ${(error as Error).message}`),
-    );
+    try {
+      await copyFile(schema.oracleLog, path.join(settings.logDir, path.basename(schema.oracleLog)));
+      keptLogs.add(schema.oracleLog);
+    } catch (error) {
+      log.warn(`could not keep ${schema.oracleLog} in log-dir: ${(error as Error).message}`);
+    }
   }
   if (settings.keepDumps) {
-    log.info('keep-dumps is set: the dump files stay in dump-path');
+    log.info('keep-dumps is set: the dump files and Oracle logs stay in dump-path');
     return;
   }
-  for (const archive of report.archives) {
-    if (!archive.verified || !archive.destinations.some((d) => d.ok)) continue;
-    for (const schema of report.schemas.filter((s) => archive.schemas.includes(s.name))) {
-      const files = [...schema.dumpFiles.map((f) => f.path), ...(schema.oracleLog ? [schema.oracleLog] : [])];
-      for (const file of files) {
-        try {
-          await rm(file);
-        } catch (error) {
-          findings.push({
-            severity: 'warning',
-            code: 'CLEANUP',
-            message: `could not remove ${file}: ${(error as Error).message}`,
-            advice: 'Remove it by hand; it is safely archived.',
-          });
-        }
+  const safe = new Set(
+    report.archives.filter((a) => a.verified && a.destinations.some((d) => d.ok)).flatMap((a) => a.schemas),
+  );
+  for (const schema of report.schemas) {
+    const files = [
+      ...(safe.has(schema.name) ? schema.dumpFiles.map((f) => f.path) : []),
+      ...(schema.oracleLog &&
+      keptLogs.has(schema.oracleLog) &&
+      (safe.has(schema.name) || schema.outcome === 'failed')
+        ? [schema.oracleLog]
+        : []),
+    ];
+    for (const file of files) {
+      try {
+        await rm(file);
+      } catch (error) {
+        findings.push({
+          severity: 'warning',
+          code: 'CLEANUP',
+          message: `could not remove ${file}: ${(error as Error).message}`,
+          advice: 'Remove it by hand; it is archived or kept in log-dir.',
+        });
       }
     }
-    log.info(`removed the dump files archived in ${archive.name}`);
+    if (safe.has(schema.name)) log.info(`removed the dump files of ${schema.name}: they are safely archived`);
   }
 }

@@ -591,16 +591,25 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
   const timeoutMs = timeout.ok ? timeout.value : 0;
 
   const entries = parseSchemas(get('schemas'), c);
+  // The top-level password belongs to the top-level username: a schema that names its own login brings its own.
+  const ownLoginWithoutPassword = entries.filter((e) => e.username && !e.password).map((e) => e.name);
+  if (ownLoginWithoutPassword.length > 0)
+    c.notAllowed(
+      'schemas',
+      `"${ownLoginWithoutPassword.join(', ')}"`,
+      'a schema that names its own username needs its own password too (the top-level password belongs to username)',
+      'add password to each such schema, from a secret',
+    );
   const schemas: SchemaSettings[] = entries.map((e) => ({
     name: e.name,
     username: e.username || username,
-    password: e.password || password,
+    password: e.username ? (e.password ?? '') : e.password || password,
     timeoutMs: e.timeoutMs ?? timeoutMs,
   }));
   requireCredential('username', schemas, 'set username (used by every schema without one)', c);
   requireCredential(
     'password',
-    schemas,
+    schemas.filter((s) => !ownLoginWithoutPassword.includes(s.name)),
     'set password from a secret (password: ${{ secrets.ORACLE_PASSWORD }})',
     c,
   );
