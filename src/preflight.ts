@@ -2,6 +2,8 @@
 import { constants } from 'node:fs';
 import { access, mkdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { describeFolderError } from './deliver/folder.js';
+import { formatBytes } from './report/format.js';
 import type { PreflightCheck } from './run-report.js';
 import type { Settings } from './types.js';
 
@@ -37,38 +39,8 @@ export async function checkWritableFolder(folder: string): Promise<string | unde
     await rm(probe, { force: true });
     return undefined;
   } catch (error) {
-    return describeFsError(error, folder);
+    return describeFolderError(folder, error);
   }
-}
-
-export function describeFsError(error: unknown, location: string): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOSPC':
-      return `disk full at ${location}`;
-    case 'EACCES':
-    case 'EPERM':
-      return `permission denied at ${location}`;
-    case 'ENOENT':
-      return `${location} does not exist or is not reachable`;
-    case 'ENOTDIR':
-      return `${location} is not a folder (a part of its path is a file)`;
-    case 'EROFS':
-      return `${location} is on a read-only file system`;
-    default:
-      return `${location}: ${(error as Error).message ?? String(error)}`;
-  }
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 export interface PreflightResult {
@@ -106,7 +78,7 @@ export async function runPreflight(settings: Settings): Promise<PreflightResult>
       true,
     );
   } catch (error) {
-    add('dump-path', false, describeFsError(error, settings.dumpPath), true);
+    add('dump-path', false, describeFolderError(settings.dumpPath, error), true);
   }
 
   const workProblem = await checkWritableFolder(settings.workDir);

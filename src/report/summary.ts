@@ -1,6 +1,6 @@
 // The job summary in GitHub Markdown, built once from the run report. User data is escaped; the text stays far
 // below GitHub's 1 MiB cap.
-import { formatBytes } from '../preflight.js';
+import { formatBytes } from './format.js';
 import type { RunReport, SchemaReport } from '../run-report.js';
 import { formatDuration } from '../settings/parse.js';
 import type { Finding, RunStatus, SchemaOutcome } from '../types.js';
