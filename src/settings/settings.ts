@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import type { FailOn, SchemaSettings, Settings } from '../types.js';
 import { NAME_TOKENS, validateNameTemplate } from './names.js';
+import { Collector, MASKED, show } from './collector.js';
 import { parseBoolean, parseDuration, parseList } from './parse.js';
 
 export type RawInputs = Record<string, string>;
@@ -61,7 +62,6 @@ export const FORBIDDEN_EXPDP_KEYS: Readonly<Record<string, string>> = (() => {
 /** Keys whose values are secrets: masked, never shown, and found even where quotes do not match. */
 const SECRET_EXPDP_KEY_RE = /(?:^|[\s,])(USERID|ENCRYPTION_PASSWORD)\s*=/gi;
 
-const MASKED = '"***"';
 const IDENTIFIER_RE = /^[A-Za-z][A-Za-z0-9_$#]{0,127}$/;
 // Quoted names keep their case; their characters stay file-name safe because they end up in `{schema}`.
 const QUOTED_IDENTIFIER_RE = /^"([A-Za-z0-9_$#]{1,128})"$/;
@@ -100,31 +100,6 @@ const SchemaMapping = z.strictObject({
 const ArchivePer = z.enum(['run', 'schema']);
 const FailOnEnum = z.enum(['partial', 'failure']);
 const CompressionLevel = z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(0).max(9));
-
-/** A value as shown in a message: quoted, escaped, and cut short when long. */
-function show(value: string): string {
-  return JSON.stringify(value.length > 100 ? `${value.slice(0, 97)}...` : value);
-}
-
-/** Collects errors, warnings and secrets in the order the inputs are checked. */
-class Collector {
-  readonly errors: string[] = [];
-  readonly warnings: string[] = [];
-  private readonly secretSet = new Set<string>();
-
-  /** `<input>: <shown> is not allowed; <clause>; <clause>.` */
-  notAllowed(input: string, shown: string, ...clauses: string[]): void {
-    this.errors.push(`${input}: ${shown} is not allowed; ${clauses.join('; ')}.`);
-  }
-
-  secret(...values: (string | undefined)[]): void {
-    for (const value of values) if (value) this.secretSet.add(value);
-  }
-
-  get secrets(): string[] {
-    return [...this.secretSet];
-  }
-}
 
 /** Why a user name cannot be used (empty when it can); `masked` when it may hold a password. */
 function checkUsername(value: string, c: Collector): { clauses: string[]; masked: boolean } {
