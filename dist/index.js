@@ -49043,7 +49043,7 @@ g.__dirname ??= node_path__WEBPACK_IMPORTED_MODULE_0___default().dirname(g.__fil
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6065);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8394);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9838);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
@@ -49053,7 +49053,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8394:
+/***/ 9838:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65636,8 +65636,23 @@ function manifestJson(manifest) {
     return JSON.stringify(manifest, null, 2) + '\n';
 }
 
+;// CONCATENATED MODULE: ./src/report/format.ts
+// Human-readable sizes for reports (binary units, as the contract's sizes are).
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
 ;// CONCATENATED MODULE: ./src/preflight.ts
 // Pre-flight checks: find what would break a long export before it starts.
+
+
 
 
 
@@ -65671,36 +65686,8 @@ async function checkWritableFolder(folder) {
         return undefined;
     }
     catch (error) {
-        return describeFsError(error, folder);
+        return describeFolderError(folder, error);
     }
-}
-function describeFsError(error, location) {
-    const code = error.code;
-    switch (code) {
-        case 'ENOSPC':
-            return `disk full at ${location}`;
-        case 'EACCES':
-        case 'EPERM':
-            return `permission denied at ${location}`;
-        case 'ENOENT':
-            return `${location} does not exist or is not reachable`;
-        case 'ENOTDIR':
-            return `${location} is not a folder (a part of its path is a file)`;
-        case 'EROFS':
-            return `${location} is on a read-only file system`;
-        default:
-            return `${location}: ${error.message ?? String(error)}`;
-    }
-}
-function formatBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 async function runPreflight(settings) {
     const checks = [];
@@ -65720,7 +65707,7 @@ async function runPreflight(settings) {
         add('dump-path', info.isDirectory(), info.isDirectory() ? settings.dumpPath : `${settings.dumpPath} is not a folder`, true);
     }
     catch (error) {
-        add('dump-path', false, describeFsError(error, settings.dumpPath), true);
+        add('dump-path', false, describeFolderError(settings.dumpPath, error), true);
     }
     const workProblem = await checkWritableFolder(settings.workDir);
     add('work-dir', !workProblem, workProblem ?? `${settings.workDir} is writable`, true);
@@ -65984,11 +65971,19 @@ function stepFails(status, failOn) {
 
 
 
+/** A schema's name as it appears in file names: quoted (case-sensitive) names lose their quotes. */
+const fileSchema = (name) => name.replace(/"/g, '');
+/** Archive names (without `.zip`), one per set: the whole run, or each schema given. */
+function archiveNames(settings, tokens, schemas) {
+    if (settings.archivePer === 'run')
+        return [expandName(settings.archiveName, tokens)];
+    return schemas.map((name) => expandName(settings.archiveName, { ...tokens, schema: fileSchema(name) }));
+}
 /** The names and parfiles of this run, computed once and used by the dry run and the real run alike. */
 function planRun(settings, tokens) {
     const multiple = needsMultipleFiles(settings.expdpParameters);
     return settings.schemas.map((schema) => {
-        const base = expandName(settings.dumpName, { ...tokens, schema: schema.name.replace(/"/g, '') });
+        const base = expandName(settings.dumpName, { ...tokens, schema: fileSchema(schema.name) });
         const jobName = makeJobName(schema.name, `${tokens.date}${tokens.time}`.replace(/-/g, ''));
         const spec = {
             username: schema.username,
@@ -66015,12 +66010,10 @@ function planSets(settings, tokens, schemas) {
     const usable = schemas.filter((s) => s.outcome !== 'failed');
     if (usable.length === 0)
         return [];
-    if (settings.archivePer === 'run')
-        return [{ archiveName: expandName(settings.archiveName, tokens), schemas: usable }];
-    return usable.map((s) => ({
-        archiveName: expandName(settings.archiveName, { ...tokens, schema: s.name.replace(/"/g, '') }),
-        schemas: [s],
-    }));
+    const names = archiveNames(settings, tokens, usable.map((s) => s.name));
+    return settings.archivePer === 'run'
+        ? [{ archiveName: names[0], schemas: usable }]
+        : usable.map((s, i) => ({ archiveName: names[i], schemas: [s] }));
 }
 async function runBackup(settings, deps) {
     const { log } = deps;
@@ -66097,9 +66090,7 @@ async function runBackup(settings, deps) {
     return finish();
 }
 function dryRunPlan(settings, tokens, plans) {
-    const archives = settings.archivePer === 'run'
-        ? [`${expandName(settings.archiveName, tokens)}.zip`]
-        : plans.map((p) => `${expandName(settings.archiveName, { ...tokens, schema: p.schema.name.replace(/"/g, '') })}.zip`);
+    const archives = archiveNames(settings, tokens, plans.map((p) => p.schema.name)).map((n) => `${n}.zip`);
     return {
         schemas: plans.map((p) => ({
             name: p.schema.name,
@@ -66194,7 +66185,8 @@ async function exportSchema(settings, plan, expdp, deps) {
         await removePartialDumps(settings, plan, log);
     const durationMs = deps.clock().getTime() - startedAt.getTime();
     const rows = parsed.tables.reduce((sum, t) => sum + t.rows, 0);
-    const line = `${plan.schema.name}: ${outcome} in ${parse_formatDuration(Math.max(1000, durationMs))} — ${reason}`;
+    const words = { success: 'succeeded', warning: 'completed with errors', failed: 'failed' }[outcome];
+    const line = `${plan.schema.name}: ${words} in ${parse_formatDuration(Math.max(1000, durationMs))} — ${reason}`;
     if (outcome === 'failed')
         log.error(line);
     else if (outcome === 'warning')
@@ -76174,9 +76166,38 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/settings/collector.ts
+// The house style of configuration errors, shared by every part of the settings: each names the input, shows the
+// value (or "***" for secrets) and says what is allowed; all are collected and reported together.
+/** How a secret (or a value that may hold one) is shown in a message. */
+const MASKED = '"***"';
+/** A value as shown in a message: quoted, escaped, and cut short when long. */
+function show(value) {
+    return JSON.stringify(value.length > 100 ? `${value.slice(0, 97)}...` : value);
+}
+/** Collects errors, warnings and secrets in the order the inputs are checked. */
+class Collector {
+    errors = [];
+    warnings = [];
+    secretSet = new Set();
+    /** `<input>: <shown> is not allowed; <clause>; <clause>.` */
+    notAllowed(input, shown, ...clauses) {
+        this.errors.push(`${input}: ${shown} is not allowed; ${clauses.join('; ')}.`);
+    }
+    secret(...values) {
+        for (const value of values)
+            if (value)
+                this.secretSet.add(value);
+    }
+    get secrets() {
+        return [...this.secretSet];
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/settings/settings.ts
 // Turns the raw input strings into a validated Settings object. Pure: no @actions/core, no file system, no
 // clock; the environment is an argument. Every problem is collected so that users fix everything at once.
+
 
 
 
@@ -76224,7 +76245,6 @@ const FORBIDDEN_EXPDP_KEYS = (() => {
 })();
 /** Keys whose values are secrets: masked, never shown, and found even where quotes do not match. */
 const SECRET_EXPDP_KEY_RE = /(?:^|[\s,])(USERID|ENCRYPTION_PASSWORD)\s*=/gi;
-const MASKED = '"***"';
 const IDENTIFIER_RE = /^[A-Za-z][A-Za-z0-9_$#]{0,127}$/;
 // Quoted names keep their case; their characters stay file-name safe because they end up in `{schema}`.
 const QUOTED_IDENTIFIER_RE = /^"([A-Za-z0-9_$#]{1,128})"$/;
@@ -76255,28 +76275,6 @@ const SchemaMapping = strictObject({
 const ArchivePer = schemas_enum(['run', 'schema']);
 const FailOnEnum = schemas_enum(['partial', 'failure']);
 const CompressionLevel = schemas_string().regex(/^\d+$/).transform(Number).pipe(schemas_number().int().min(0).max(9));
-/** A value as shown in a message: quoted, escaped, and cut short when long. */
-function show(value) {
-    return JSON.stringify(value.length > 100 ? `${value.slice(0, 97)}...` : value);
-}
-/** Collects errors, warnings and secrets in the order the inputs are checked. */
-class Collector {
-    errors = [];
-    warnings = [];
-    secretSet = new Set();
-    /** `<input>: <shown> is not allowed; <clause>; <clause>.` */
-    notAllowed(input, shown, ...clauses) {
-        this.errors.push(`${input}: ${shown} is not allowed; ${clauses.join('; ')}.`);
-    }
-    secret(...values) {
-        for (const value of values)
-            if (value)
-                this.secretSet.add(value);
-    }
-    get secrets() {
-        return [...this.secretSet];
-    }
-}
 /** Why a user name cannot be used (empty when it can); `masked` when it may hold a password. */
 function checkUsername(value, c) {
     if (value.includes('/')) {

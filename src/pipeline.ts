@@ -48,11 +48,20 @@ interface SchemaPlan {
   maskedParfile: string;
 }
 
+/** A schema's name as it appears in file names: quoted (case-sensitive) names lose their quotes. */
+const fileSchema = (name: string): string => name.replace(/"/g, '');
+
+/** Archive names (without `.zip`), one per set: the whole run, or each schema given. */
+function archiveNames(settings: Settings, tokens: NameTokens, schemas: string[]): string[] {
+  if (settings.archivePer === 'run') return [expandName(settings.archiveName, tokens)];
+  return schemas.map((name) => expandName(settings.archiveName, { ...tokens, schema: fileSchema(name) }));
+}
+
 /** The names and parfiles of this run, computed once and used by the dry run and the real run alike. */
 export function planRun(settings: Settings, tokens: NameTokens): SchemaPlan[] {
   const multiple = needsMultipleFiles(settings.expdpParameters);
   return settings.schemas.map((schema) => {
-    const base = expandName(settings.dumpName, { ...tokens, schema: schema.name.replace(/"/g, '') });
+    const base = expandName(settings.dumpName, { ...tokens, schema: fileSchema(schema.name) });
     const jobName = makeJobName(schema.name, `${tokens.date}${tokens.time}`.replace(/-/g, ''));
     const spec = {
       username: schema.username,
@@ -85,12 +94,14 @@ interface SetPlan {
 function planSets(settings: Settings, tokens: NameTokens, schemas: SchemaReport[]): SetPlan[] {
   const usable = schemas.filter((s) => s.outcome !== 'failed');
   if (usable.length === 0) return [];
-  if (settings.archivePer === 'run')
-    return [{ archiveName: expandName(settings.archiveName, tokens), schemas: usable }];
-  return usable.map((s) => ({
-    archiveName: expandName(settings.archiveName, { ...tokens, schema: s.name.replace(/"/g, '') }),
-    schemas: [s],
-  }));
+  const names = archiveNames(
+    settings,
+    tokens,
+    usable.map((s) => s.name),
+  );
+  return settings.archivePer === 'run'
+    ? [{ archiveName: names[0]!, schemas: usable }]
+    : usable.map((s, i) => ({ archiveName: names[i]!, schemas: [s] }));
 }
 
 export async function runBackup(settings: Settings, deps: PipelineDeps): Promise<RunReport> {
@@ -179,13 +190,11 @@ export async function runBackup(settings: Settings, deps: PipelineDeps): Promise
 }
 
 function dryRunPlan(settings: Settings, tokens: NameTokens, plans: SchemaPlan[]): PlanReport {
-  const archives =
-    settings.archivePer === 'run'
-      ? [`${expandName(settings.archiveName, tokens)}.zip`]
-      : plans.map(
-          (p) =>
-            `${expandName(settings.archiveName, { ...tokens, schema: p.schema.name.replace(/"/g, '') })}.zip`,
-        );
+  const archives = archiveNames(
+    settings,
+    tokens,
+    plans.map((p) => p.schema.name),
+  ).map((n) => `${n}.zip`);
   return {
     schemas: plans.map((p) => ({
       name: p.schema.name,
@@ -297,7 +306,8 @@ async function exportSchema(
 
   const durationMs = deps.clock().getTime() - startedAt.getTime();
   const rows = parsed.tables.reduce((sum, t) => sum + t.rows, 0);
-  const line = `${plan.schema.name}: ${outcome} in ${formatDuration(Math.max(1000, durationMs))} — ${reason}`;
+  const words = { success: 'succeeded', warning: 'completed with errors', failed: 'failed' }[outcome];
+  const line = `${plan.schema.name}: ${words} in ${formatDuration(Math.max(1000, durationMs))} — ${reason}`;
   if (outcome === 'failed') log.error(line);
   else if (outcome === 'warning') log.warn(line);
   else log.info(line);
