@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NODE24, runAction, type ActionRun } from './helpers/run-action.js';
@@ -357,6 +357,19 @@ describe('the bundled action end to end', () => {
     expect(report.schemas[1].reason).toMatch(/empty/);
     // keep-dumps: the good dumps stay where expdp wrote them.
     expect((await readdir(s.dumpDir)).filter((n) => n.endsWith('.dmp')).length).toBe(2);
+  });
+
+  it('refuses to start while another run holds the work dir lock', async () => {
+    const s = await scenario({ HR: { behavior: 'success', tables: 2, bytes: 64 * 1024 } });
+    await mkdir(s.workDir, { recursive: true });
+    // This test process is alive, so its lock is not stale.
+    const holder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), runId: '4241' };
+    await writeFile(path.join(s.workDir, '.oracle-backup.lock'), JSON.stringify(holder));
+    const result = await run(s);
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs.status).toBe('failure');
+    expect(result.summary).toContain('another backup run holds');
+    expect(existsSync(s.record)).toBe(false);
   });
 
   it('refuses invalid settings before anything runs, listing every problem in one message', async () => {

@@ -49043,7 +49043,7 @@ g.__dirname ??= node_path__WEBPACK_IMPORTED_MODULE_0___default().dirname(g.__fil
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6065);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9838);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3519);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
@@ -49053,7 +49053,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9838:
+/***/ 3519:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65606,6 +65606,83 @@ function makeJobName(schema, runToken) {
     return `OBA_${cleanSchema}_${token}`;
 }
 
+;// CONCATENATED MODULE: ./src/lock.ts
+// One backup run at a time per work dir: two overlapping runs would fight over dump names, disk space and
+// retention. The lock file records who holds it, so a stale one (its process is gone) can be taken over safely.
+
+
+
+const LOCK_NAME = '.oracle-backup.lock';
+class LockHeldError extends Error {
+}
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        // EPERM: the process exists but belongs to someone else.
+        return error.code === 'EPERM';
+    }
+}
+function describe(holder) {
+    return `pid ${holder.pid} on ${holder.host}, run ${holder.runId}, since ${holder.startedAt}`;
+}
+async function acquireLock(workDir, runId, now) {
+    const lockPath = external_node_path_default().join(workDir, LOCK_NAME);
+    const me = { pid: process.pid, host: (0,external_node_os_namespaceObject.hostname)(), startedAt: now.toISOString(), runId };
+    let tookOver;
+    for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+            await (0,promises_namespaceObject.writeFile)(lockPath, JSON.stringify(me) + '\n', { flag: 'wx' });
+            return {
+                path: lockPath,
+                tookOver,
+                release: async () => {
+                    // Only remove the lock if it is still ours.
+                    const current = await (0,promises_namespaceObject.readFile)(lockPath, 'utf8').catch(() => '');
+                    if (current.trim() === JSON.stringify(me))
+                        await (0,promises_namespaceObject.rm)(lockPath, { force: true });
+                },
+            };
+        }
+        catch (error) {
+            if (error.code !== 'EEXIST')
+                throw error;
+        }
+        const holder = await readHolder(lockPath);
+        if (!holder) {
+            throw new LockHeldError(`${lockPath} exists but cannot be read; if no backup is running, delete it and run again`);
+        }
+        // A lock from another host cannot be checked from here (shared work dir): never take it over silently.
+        if (holder.host !== me.host || isAlive(holder.pid)) {
+            throw new LockHeldError(`another backup run holds ${lockPath} (${describe(holder)}); ` +
+                'runs of one database must not overlap: use a `concurrency:` group in the workflow, ' +
+                'or delete the lock file if you are sure that run is gone');
+        }
+        tookOver = holder;
+        await (0,promises_namespaceObject.rm)(lockPath, { force: true });
+    }
+    throw new LockHeldError(`could not take over the stale lock ${lockPath}: another run took it first`);
+}
+async function readHolder(lockPath) {
+    try {
+        const parsed = JSON.parse(await (0,promises_namespaceObject.readFile)(lockPath, 'utf8'));
+        if (typeof parsed.pid === 'number' && typeof parsed.host === 'string') {
+            return {
+                pid: parsed.pid,
+                host: parsed.host,
+                startedAt: String(parsed.startedAt ?? '?'),
+                runId: String(parsed.runId ?? '?'),
+            };
+        }
+    }
+    catch {
+        // unreadable: reported by the caller
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/manifest.ts
 const MANIFEST_FORMAT = 'oracle-backup-action/manifest@1';
 function buildManifest(input) {
@@ -65971,6 +66048,7 @@ function stepFails(status, failOn) {
 
 
 
+
 /** A schema's name as it appears in file names: quoted (case-sensitive) names lose their quotes. */
 const fileSchema = (name) => name.replace(/"/g, '');
 /** Archive names (without `.zip`), one per set: the whole run, or each schema given. */
@@ -66075,20 +66153,42 @@ async function runBackup(settings, deps) {
         log.error(report.statusReason);
         return finish();
     }
-    // Schemas run one after another; one schema's failure never stops the others.
-    for (const plan of plans) {
-        report.schemas.push(await exportSchema(settings, plan, preflight.expdp, deps));
+    let lock;
+    try {
+        lock = await acquireLock(settings.workDir, deps.runId, started);
     }
-    for (const set of planSets(settings, tokens, report.schemas)) {
-        report.archives.push(await archiveAndDeliver(settings, set, report, deps));
+    catch (error) {
+        if (!(error instanceof LockHeldError))
+            throw error;
+        report.statusReason = `not started: ${error.message}`;
+        findings.push({ severity: 'error', code: 'LOCKED', message: error.message, advice: LOCK_ADVICE });
+        log.error(report.statusReason);
+        return finish();
     }
-    await removeArchivedDumps(settings, report, findings, log);
+    if (lock.tookOver) {
+        log.warn(`took over a stale lock left by pid ${lock.tookOver.pid} (run ${lock.tookOver.runId}, ` +
+            `${lock.tookOver.startedAt}): that process is gone`);
+    }
+    try {
+        // Schemas run one after another; one schema's failure never stops the others.
+        for (const plan of plans) {
+            report.schemas.push(await exportSchema(settings, plan, preflight.expdp, deps));
+        }
+        for (const set of planSets(settings, tokens, report.schemas)) {
+            report.archives.push(await archiveAndDeliver(settings, set, report, deps));
+        }
+        await removeArchivedDumps(settings, report, findings, log);
+    }
+    finally {
+        await lock.release();
+    }
     const { status, reason } = decideStatus({ schemas: report.schemas, archives: report.archives, findings });
     report.status = status;
     report.statusReason = reason;
     log.info(`status: ${status} (${reason})`);
     return finish();
 }
+const LOCK_ADVICE = 'Let the other run finish; give the workflow a `concurrency:` group per database so runs queue instead.';
 function dryRunPlan(settings, tokens, plans) {
     const archives = archiveNames(settings, tokens, plans.map((p) => p.schema.name)).map((n) => `${n}.zip`);
     return {
@@ -72384,7 +72484,7 @@ function _check(fn, params) {
     return ch;
 }
 // @__NO_SIDE_EFFECTS__
-function describe(description) {
+function api_describe(description) {
     const ch = new $ZodCheck({ check: "describe" });
     ch._zod.onattach = [
         (inst) => {
@@ -76111,7 +76211,7 @@ function superRefine(fn, params) {
     return _superRefine(fn, params);
 }
 // Re-export describe and meta from core
-const schemas_describe = describe;
+const schemas_describe = api_describe;
 const schemas_meta = meta;
 const ZodInstanceOf = /*@__PURE__*/ $constructor("ZodInstanceOf", (inst, def) => {
     ZodCustom.init(inst, def);

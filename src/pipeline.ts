@@ -10,6 +10,7 @@ import { classifyExport } from './export/classify.js';
 import type { ExportRunner } from './export/expdp-process.js';
 import { parseExpdpLog } from './export/expdp-log.js';
 import { buildParfile, makeJobName, needsMultipleFiles } from './export/parfile.js';
+import { acquireLock, LockHeldError, type RunLock } from './lock.js';
 import { buildManifest, manifestJson, type Manifest } from './manifest.js';
 import { runPreflight } from './preflight.js';
 import type { RunLog } from './report/run-log.js';
@@ -171,16 +172,34 @@ export async function runBackup(settings: Settings, deps: PipelineDeps): Promise
     return finish();
   }
 
-  // Schemas run one after another; one schema's failure never stops the others.
-  for (const plan of plans) {
-    report.schemas.push(await exportSchema(settings, plan, preflight.expdp, deps));
+  let lock: RunLock;
+  try {
+    lock = await acquireLock(settings.workDir, deps.runId, started);
+  } catch (error) {
+    if (!(error instanceof LockHeldError)) throw error;
+    report.statusReason = `not started: ${error.message}`;
+    findings.push({ severity: 'error', code: 'LOCKED', message: error.message, advice: LOCK_ADVICE });
+    log.error(report.statusReason);
+    return finish();
   }
-
-  for (const set of planSets(settings, tokens, report.schemas)) {
-    report.archives.push(await archiveAndDeliver(settings, set, report, deps));
+  if (lock.tookOver) {
+    log.warn(
+      `took over a stale lock left by pid ${lock.tookOver.pid} (run ${lock.tookOver.runId}, ` +
+        `${lock.tookOver.startedAt}): that process is gone`,
+    );
   }
-
-  await removeArchivedDumps(settings, report, findings, log);
+  try {
+    // Schemas run one after another; one schema's failure never stops the others.
+    for (const plan of plans) {
+      report.schemas.push(await exportSchema(settings, plan, preflight.expdp, deps));
+    }
+    for (const set of planSets(settings, tokens, report.schemas)) {
+      report.archives.push(await archiveAndDeliver(settings, set, report, deps));
+    }
+    await removeArchivedDumps(settings, report, findings, log);
+  } finally {
+    await lock.release();
+  }
 
   const { status, reason } = decideStatus({ schemas: report.schemas, archives: report.archives, findings });
   report.status = status;
@@ -188,6 +207,9 @@ export async function runBackup(settings: Settings, deps: PipelineDeps): Promise
   log.info(`status: ${status} (${reason})`);
   return finish();
 }
+
+const LOCK_ADVICE =
+  'Let the other run finish; give the workflow a `concurrency:` group per database so runs queue instead.';
 
 function dryRunPlan(settings: Settings, tokens: NameTokens, plans: SchemaPlan[]): PlanReport {
   const archives = archiveNames(
