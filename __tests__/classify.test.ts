@@ -268,7 +268,7 @@ describe('classifyExport: failures', () => {
   });
 
   it.each([
-    [90_000, 'timed out after 90s'],
+    [90_000, 'timed out after 1m30s'],
     [45 * 60_000, 'timed out after 45m'],
     [90 * 60_000, 'timed out after 1h30m'],
     [HOUR, 'timed out after 1h'],

@@ -8,6 +8,7 @@ import type {
   ProcessResult,
   SchemaOutcome,
 } from '../types.js';
+import { formatDuration } from '../settings/parse.js';
 import { describeCode, isCredentialCode, isGenericCode } from './oracle-messages.js';
 
 export interface ClassifyInput {
@@ -42,17 +43,6 @@ function distinctCodes(messages: OracleMessage[]): CodeSeen[] {
     byCode.set(message.code, seen);
   });
   return [...byCode.values()];
-}
-
-/** `90s`, `45m`, `1h30m`: short enough for a one-line reason. */
-function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 1000) return `${Math.max(0, Math.round(ms || 0))}ms`;
-  const total = Math.round(ms / 1000);
-  if (total < 120) return `${total}s`;
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = total % 60;
-  return [hours && `${hours}h`, minutes && `${minutes}m`, seconds && `${seconds}s`].filter(Boolean).join('');
 }
 
 function clip(text: string): string {
