@@ -1,88 +1,22 @@
 // End to end: the bundled dist/ run as the runner runs it, against the simulated Oracle, checked from outside with
 // independent tools (7-Zip, sha256 of extracted files) — under the test's Node and under Node 24.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NODE24, runAction, type ActionRun } from './helpers/run-action.js';
-import { readSimCalls, SIM_ORACLE_HOME, writeSimConfig, type SimConfig } from './oracle-sim/sim.js';
-
-const PASSWORD = 'Tiger#Secret_2026';
-const ARCHIVE_PASSWORD = 'zip-Secret-9f8e7d';
-
-function sevenZip(): string {
-  for (const name of ['7zz', '7z']) {
-    try {
-      execFileSync('which', [name], { stdio: 'ignore' });
-      return name;
-    } catch {
-      // next
-    }
-  }
-  throw new Error('7-Zip (7zz or 7z) is required for the end-to-end tests: apt-get install 7zip');
-}
-
-async function sha256(file: string): Promise<string> {
-  return createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex');
-}
-
-interface Scenario {
-  root: string;
-  dumpDir: string;
-  workDir: string;
-  shareDir: string;
-  record: string;
-  /** The simulator's configuration file, found through ORACLE_SIM_CONFIG as expdp finds ORACLE_HOME. */
-  config: string;
-  inputs: Record<string, string>;
-}
-
-async function scenario(
-  schemas: SimConfig['schemas'],
-  extraInputs: Record<string, string> = {},
-): Promise<Scenario> {
-  const root = await mkdtemp(path.join(tmpdir(), 'oba-e2e-'));
-  const dumpDir = path.join(root, 'dpdump');
-  const workDir = path.join(root, 'work');
-  const shareDir = path.join(root, 'share', 'oracle');
-  await mkdir(dumpDir, { recursive: true });
-  const record = path.join(root, 'calls.jsonl');
-  const config = writeSimConfig(root, {
-    directories: { DATA_PUMP_DIR: dumpDir },
-    users: { BACKUP: PASSWORD },
-    record,
-    schemas,
-  });
-  return {
-    root,
-    config,
-    dumpDir,
-    workDir,
-    shareDir,
-    record,
-    inputs: {
-      'connect-string': 'dbhost:1521/ORCLPDB1',
-      username: 'backup',
-      password: PASSWORD,
-      schemas: Object.keys(schemas).join(', '),
-      'dump-path': dumpDir,
-      'oracle-home': SIM_ORACLE_HOME,
-      'work-dir': workDir,
-      'copy-to': shareDir,
-      'archive-password': ARCHIVE_PASSWORD,
-      ...extraInputs,
-    },
-  };
-}
-
-async function run(s: Scenario, node?: string): Promise<ActionRun> {
-  return runAction({ inputs: s.inputs, node, env: { ORACLE_SIM_CONFIG: s.config } });
-}
+import { NODE24, type ActionRun } from './helpers/run-action.js';
+import {
+  ARCHIVE_PASSWORD,
+  PASSWORD,
+  run,
+  scenario,
+  sevenZip,
+  sha256,
+  type Scenario,
+} from './helpers/scenario.js';
+import { readSimCalls, SIM_ORACLE_HOME } from './oracle-sim/sim.js';
 
 /** What the runner shows of the step's output: everything but the `::add-mask::` commands it consumes. */
 function shownLog(result: ActionRun): string {

@@ -57,6 +57,11 @@ describe('parseSettings: valid configurations', () => {
         logDir: '/u01/app/oracle/admin/ORCL/dpdump/logs',
         failOn: 'partial',
         dryRun: false,
+        retention: {
+          policy: { retentionDays: 10, keepMin: 2, keepMax: 7, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 },
+          overrides: {},
+          logRetentionDays: 30,
+        },
       } satisfies Settings,
       secrets: [
         'S3cret!pw',

@@ -27,6 +27,7 @@ function destination(ok: boolean, kind: DestinationReport['kind'] = 'folder'): D
 
 function archive(schemas: string[], verified: boolean, destinations: DestinationReport[]): ArchiveReport {
   return {
+    setId: 'set-1',
     name: 'a.zip',
     path: '/w/a.zip',
     bytes: 1,
@@ -89,6 +90,17 @@ describe('decideStatus', () => {
         findings: [],
       }).status,
     ).toBe('failure');
+  });
+
+  it('counts a failed retention delete as partial', () => {
+    expect(
+      decideStatus({
+        schemas: [schema('HR', 'success')],
+        archives: [archive(['HR'], true, [local])],
+        findings: [],
+        retentionWarnings: ['folder /x: could not delete a.zip: permission denied'],
+      }),
+    ).toMatchObject({ status: 'partial', reason: 'retention failed to delete 1 item(s)' });
   });
 
   it('counts a run-level error as partial', () => {

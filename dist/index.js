@@ -49043,7 +49043,7 @@ g.__dirname ??= node_path__WEBPACK_IMPORTED_MODULE_0___default().dirname(g.__fil
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6065);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3519);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9255);
 
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
@@ -49053,7 +49053,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3519:
+/***/ 9255:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64662,6 +64662,114 @@ function describeFolderError(folder, err) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/settings/parse.ts
+// Pure parsers for the value formats of the action's inputs (durations, sizes, lists, booleans).
+// They return a Result instead of throwing so that the caller can collect every problem of a run at once.
+const parse_ok = (value) => ({ ok: true, value });
+const fail = (error) => ({ ok: false, error });
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+/** Node's timers overflow above 2^31-1 ms (and then fire at once), so no duration may be longer. */
+const MAX_DURATION_MS = 2_147_483_647;
+const DURATION_HINT = 'use whole numbers with h, m and s, e.g. 90s, 45m, 3h or 1h30m';
+const DURATION_RE = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/i;
+/** `90s`, `45m`, `3h`, `1h30m`, `1h30m15s` → ms. Zero, negatives, fractions and bare numbers are errors. */
+function parseDuration(text) {
+    const value = text.trim();
+    const match = DURATION_RE.exec(value);
+    if (value === '' || !match) {
+        const days = /^(\d+)d$/i.exec(value);
+        if (days)
+            return fail(`days are not supported; use hours (${Number(days[1]) * 24}h)`);
+        if (/^\d+(?:\.\d+)?[hms]/i.test(value) && value.includes('.'))
+            return fail(`fractions are not supported; ${DURATION_HINT}`);
+        if (/^\d+$/.test(value)) {
+            if (Number(value) === 0)
+                return fail(`a duration must be longer than zero; ${DURATION_HINT}`);
+            return fail(`a unit is required; ${DURATION_HINT}`);
+        }
+        return fail(DURATION_HINT);
+    }
+    const [, h = '0', m = '0', s = '0'] = match;
+    const ms = Number(h) * HOUR + Number(m) * MINUTE + Number(s) * SECOND;
+    if (ms === 0)
+        return fail(`a duration must be longer than zero; ${DURATION_HINT}`);
+    if (ms > MAX_DURATION_MS)
+        return fail(`the longest duration supported is ${formatDuration(MAX_DURATION_MS)}`);
+    return parse_ok(ms);
+}
+/** Milliseconds → `1h30m`, `45s`, `2h0m5s` style (rounded to whole seconds; `0s` for zero or less). */
+function formatDuration(ms) {
+    const total = Math.max(0, Math.round(ms / SECOND));
+    const h = Math.floor(total / 3600);
+    const m = Math.floor((total % 3600) / 60);
+    const s = total % 60;
+    if (total === 0)
+        return '0s';
+    let out = '';
+    if (h > 0)
+        out += `${h}h`;
+    if (m > 0 || (h > 0 && s > 0))
+        out += `${m}m`;
+    if (s > 0)
+        out += `${s}s`;
+    return out;
+}
+const SIZE_UNITS = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+const SIZE_RE = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(I?B)?$/i;
+const SIZE_HINT = 'use a number with K, M, G or T (binary units), e.g. 500M or 10G';
+/**
+ * `500M`, `10G`, `1.5G`, `10GiB`, `2048B` → bytes (binary units, rounded down to whole bytes).
+ * A bare number is refused: bytes or megabytes would be a guess.
+ */
+function parseSize(text) {
+    const value = text.trim();
+    const match = SIZE_RE.exec(value);
+    if (!match)
+        return fail(SIZE_HINT);
+    const [, amount = '', unit = '', suffix] = match;
+    if (unit === '' && suffix === undefined)
+        return fail(`a unit is required; ${SIZE_HINT}`);
+    if (unit === '' && suffix?.toUpperCase() === 'IB')
+        return fail(SIZE_HINT);
+    const bytes = Math.floor(Number(amount) * (SIZE_UNITS[unit.toUpperCase()] ?? 1));
+    if (bytes <= 0)
+        return fail(`a size must be larger than zero; ${SIZE_HINT}`);
+    if (!Number.isSafeInteger(bytes))
+        return fail(`that is too large; ${SIZE_HINT}`);
+    return parse_ok(bytes);
+}
+/**
+ * A list input: one item per line or comma-separated, trimmed, blank items dropped. A `#` that starts an
+ * item or follows a space comments out the rest of its line; a `#` inside a word is kept, since Oracle names
+ * may contain it (`FIN#2`). Commas always separate, so an item cannot contain one.
+ */
+function parseList(text) {
+    const items = [];
+    for (const line of text.split(/\r?\n/)) {
+        const comment = line.search(/(?:^|[\s,])#/);
+        const content = comment < 0 ? line : line.slice(0, comment);
+        for (const part of content.split(',')) {
+            const item = part.trim();
+            if (item !== '')
+                items.push(item);
+        }
+    }
+    return items;
+}
+const TRUE_WORDS = new Set(['true', 'yes', '1']);
+const FALSE_WORDS = new Set(['false', 'no', '0']);
+/** true/false, yes/no, 1/0 in any case. Unlike core.getBooleanInput it does not throw. */
+function parseBoolean(text) {
+    const value = text.trim().toLowerCase();
+    if (TRUE_WORDS.has(value))
+        return parse_ok(true);
+    if (FALSE_WORDS.has(value))
+        return parse_ok(false);
+    return fail('use true or false (yes/no and 1/0 are accepted too)');
+}
+
 ;// CONCATENATED MODULE: ./src/export/oracle-messages.ts
 // The message codes an expdp/exp user meets, with what they mean and what to do. Keyed on codes only: the
 // text after a code is translated with NLS_LANG, the code never is.
@@ -65103,6 +65211,7 @@ function isCredentialCode(code) {
 
 ;// CONCATENATED MODULE: ./src/export/classify.ts
 
+
 // Call-stack lines: context for the error above them, never a finding of their own.
 const CONTEXT_CODES = new Set(['ORA-06512']);
 const MAX_LISTED = 5;
@@ -65119,18 +65228,6 @@ function distinctCodes(messages) {
         byCode.set(message.code, seen);
     });
     return [...byCode.values()];
-}
-/** `90s`, `45m`, `1h30m`: short enough for a one-line reason. */
-function formatDuration(ms) {
-    if (!Number.isFinite(ms) || ms < 1000)
-        return `${Math.max(0, Math.round(ms || 0))}ms`;
-    const total = Math.round(ms / 1000);
-    if (total < 120)
-        return `${total}s`;
-    const hours = Math.floor(total / 3600);
-    const minutes = Math.floor((total % 3600) / 60);
-    const seconds = total % 60;
-    return [hours && `${hours}h`, minutes && `${minutes}m`, seconds && `${seconds}s`].filter(Boolean).join('');
 }
 function clip(text) {
     return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
@@ -65606,6 +65703,934 @@ function makeJobName(schema, runToken) {
     return `OBA_${cleanSchema}_${token}`;
 }
 
+;// CONCATENATED MODULE: ./src/report/format.ts
+// Human-readable sizes for reports (binary units, as the contract's sizes are).
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+;// CONCATENATED MODULE: ./src/retention/policy.ts
+const DAY_MS = 86_400_000;
+/**
+ * A set dated more than this after `now` is "in the future". Small on purpose: such a set is only ever kept and
+ * left out of the counts, so treating a merely skewed clock as future costs nothing.
+ */
+const FUTURE_TOLERANCE_MS = 3_600_000;
+const REASONS = {
+    thisRun: 'written by this run',
+    future: (createdAt) => `dated in the future (${createdAt}); kept and not counted until the clock passes it`,
+    floor: (n) => (n === 1 ? 'newest good backup' : `newest ${n} good backups`),
+    day: (key) => `newest of day ${key}`,
+    week: (key) => `newest of week ${key}`,
+    month: (key) => `newest of month ${key}`,
+    within: (days) => `within ${days} day${days === 1 ? '' : 's'}`,
+    noAgeLimit: 'no age limit',
+    older: (days) => `older than ${days} day${days === 1 ? '' : 's'}`,
+    overMax: (n) => `over the maximum of ${n}`,
+    otherDatabase: (database) => `a backup of another database (${database || 'unnamed'}); left to that database's own runs`,
+    noGoodBackup: 'this run produced no good backup, so nothing is deleted',
+    notHere: 'no backup of this run is verified at this place, so nothing is deleted here',
+};
+const pad = (n, width = 2) => String(n).padStart(width, '0');
+/** Day `YYYY-MM-DD`, ISO week `YYYY-Www` (Monday first; the week-year may differ from the date's year), month. */
+function calendarKeys(time, calendar = 'utc') {
+    const y = calendar === 'utc' ? time.getUTCFullYear() : time.getFullYear();
+    const m = calendar === 'utc' ? time.getUTCMonth() : time.getMonth();
+    const d = calendar === 'utc' ? time.getUTCDate() : time.getDate();
+    // ISO week: the week holding the Thursday of this date's week belongs to that Thursday's year.
+    const civil = new Date(Date.UTC(y, m, d));
+    const weekday = (civil.getUTCDay() + 6) % 7; // Monday 0 .. Sunday 6
+    const thursday = new Date(civil.getTime() + (3 - weekday) * DAY_MS);
+    const weekYear = thursday.getUTCFullYear();
+    const week = Math.floor((thursday.getTime() - Date.UTC(weekYear, 0, 1)) / (7 * DAY_MS)) + 1;
+    return {
+        day: `${pad(y, 4)}-${pad(m + 1)}-${pad(d)}`,
+        week: `${pad(weekYear, 4)}-W${pad(week)}`,
+        month: `${pad(y, 4)}-${pad(m + 1)}`,
+    };
+}
+/** Verified, and a success or partial backup: restorable as far as this place can tell. */
+function isGood(set) {
+    return set.verified && (set.status === 'success' || set.status === 'partial');
+}
+/** Newest first: manifest time, then manifest name, so the order never depends on the listing's order. */
+function newestFirst(a, b) {
+    const dt = Date.parse(b.createdAt) - Date.parse(a.createdAt);
+    if (dt !== 0)
+        return dt;
+    return a.manifest < b.manifest ? 1 : a.manifest > b.manifest ? -1 : 0;
+}
+/** Databases compare by connect string, ignoring case and spaces around it. */
+const databaseKey = (database) => database.trim().toLowerCase();
+/**
+ * Decides every set's fate. Sets of different databases never count against each other, and every count is
+ * kept per schema (a set counts for each schema it holds), so that with archive-per: schema, or after nights on
+ * which one schema failed, each schema keeps its own newest backups. Rules, in order of strength:
+ * 1. Nothing is deleted when this run produced no good backup, or (when `thisRunSetIds` is given) when none of
+ *    this run's sets is a good set at this place; every set is then kept with that reason.
+ * 2. Kept always: this run's sets; sets dated in the future (left out of every count, so a wrong date can
+ *    never push real sets out of keep-min, keep-max or the calendar); per schema, the keep-min newest good sets
+ *    and the newest good set of each of the last keep-daily days / keep-weekly ISO weeks / keep-monthly months
+ *    that have one; with `database` given, the sets of other databases.
+ * 3. Any other set older than retention-days (now − createdAt, from the manifest) is deleted.
+ * 4. The rest are kept by the age window, newest first, while one of their schemas has fewer than keep-max good
+ *    sets kept; beyond that they are deleted "over the maximum". Failed and unverified sets never count: they
+ *    stay only inside the window and above the keep-max-th kept good set.
+ * A reason that holds for only some of a set's schemas names them: `newest 2 good backups (APP)`.
+ */
+function planRetention(sets, policy, options) {
+    const nowMs = options.now.getTime();
+    const thisRun = new Set(options.thisRunSetIds);
+    const sorted = [...sets].sort(newestFirst);
+    const decisions = sorted.map((set) => ({
+        set,
+        action: 'keep',
+        reasons: [],
+        good: isGood(set),
+        future: !thisRun.has(set.id) && Date.parse(set.createdAt) > nowMs + FUTURE_TOLERANCE_MS,
+    }));
+    const notes = decisions
+        .filter((d) => d.future)
+        .map((d) => `${d.set.manifest}: set ${d.set.id} is dated ${d.set.createdAt}, after this run's clock ` +
+        `(${options.now.toISOString()}); it is kept and not counted. Check the clock of the runner that wrote it.`);
+    let blocked;
+    if (!options.runProducedGoodBackup)
+        blocked = REASONS.noGoodBackup;
+    else if (thisRun.size > 0 && !decisions.some((d) => d.good && thisRun.has(d.set.id)))
+        blocked = REASONS.notHere;
+    if (blocked !== undefined) {
+        for (const d of decisions)
+            d.reasons.push(blocked);
+        return { decisions, blocked, notes };
+    }
+    const groups = new Map();
+    for (const d of decisions) {
+        const key = databaseKey(d.set.database);
+        const group = groups.get(key);
+        if (group)
+            group.push(d);
+        else
+            groups.set(key, [d]);
+    }
+    const only = options.database === undefined ? undefined : databaseKey(options.database);
+    for (const [key, group] of groups) {
+        if (only !== undefined && key !== only) {
+            for (const d of group)
+                d.reasons.push(REASONS.otherDatabase(d.set.database));
+            continue;
+        }
+        planDatabase(group, policy, options, thisRun);
+    }
+    return { decisions, notes };
+}
+/** A set counts for each of its schemas; sets that name none count together (NUL is in no schema name). */
+const seriesOf = (d) => (d.set.schemas.length > 0 ? d.set.schemas : ['\0']);
+/** Decides the sets of one database, newest first. */
+function planDatabase(group, policy, options, thisRun) {
+    const nowMs = options.now.getTime();
+    const counted = group.filter((d) => d.good && !d.future);
+    // Per set: each keep rule, in the order found, with the schemas it holds for.
+    const kept = new Map();
+    const keep = (d, reason, series) => {
+        const rules = kept.get(d) ?? new Map();
+        kept.set(d, rules);
+        rules.set(reason, (rules.get(reason) ?? new Set()).add(series));
+    };
+    for (const d of group) {
+        if (thisRun.has(d.set.id))
+            for (const x of seriesOf(d))
+                keep(d, REASONS.thisRun, x);
+        if (d.future)
+            for (const x of seriesOf(d))
+                keep(d, REASONS.future(d.set.createdAt), x);
+    }
+    const buckets = [
+        { count: policy.keepDaily, key: (k) => k.day, reason: REASONS.day },
+        { count: policy.keepWeekly, key: (k) => k.week, reason: REASONS.week },
+        { count: policy.keepMonthly, key: (k) => k.month, reason: REASONS.month },
+    ];
+    const allSeries = [...new Set(counted.flatMap(seriesOf))];
+    for (const x of allSeries) {
+        const series = counted.filter((d) => seriesOf(d).includes(x));
+        for (const d of series.slice(0, policy.keepMin))
+            keep(d, REASONS.floor(policy.keepMin), x);
+        for (const bucket of buckets) {
+            if (bucket.count <= 0)
+                continue;
+            const seen = new Set();
+            for (const d of series) {
+                const key = bucket.key(calendarKeys(new Date(d.set.createdAt), options.calendar));
+                if (seen.has(key))
+                    continue;
+                seen.add(key);
+                if (seen.size > bucket.count)
+                    break;
+                keep(d, bucket.reason(key), x);
+            }
+        }
+    }
+    const keptGood = new Map();
+    const count = (d) => {
+        if (d.good && !d.future)
+            for (const x of seriesOf(d))
+                keptGood.set(x, (keptGood.get(x) ?? 0) + 1);
+    };
+    for (const d of group) {
+        const rules = kept.get(d);
+        if (rules) {
+            const all = seriesOf(d);
+            for (const [reason, series] of rules)
+                d.reasons.push(series.size === all.length ? reason : `${reason} (${[...series].join(', ')})`);
+            count(d);
+            continue;
+        }
+        const ageMs = nowMs - Date.parse(d.set.createdAt);
+        if (policy.retentionDays > 0 && ageMs > policy.retentionDays * DAY_MS) {
+            d.action = 'delete';
+            d.reasons.push(REASONS.older(policy.retentionDays));
+        }
+        else if (policy.keepMax > 0 && seriesOf(d).every((x) => (keptGood.get(x) ?? 0) >= policy.keepMax)) {
+            d.action = 'delete';
+            d.reasons.push(REASONS.overMax(policy.keepMax));
+        }
+        else {
+            d.reasons.push(policy.retentionDays > 0 ? REASONS.within(policy.retentionDays) : REASONS.noAgeLimit);
+            count(d);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/manifest.ts
+const MANIFEST_FORMAT = 'oracle-backup-action/manifest@1';
+function buildManifest(input) {
+    return {
+        format: MANIFEST_FORMAT,
+        tool: input.tool,
+        set: { id: input.setId, createdAt: input.createdAt, runId: input.runId, status: input.status },
+        database: { connectString: input.connectString, version: input.databaseVersion },
+        consistency: { note: 'each schema was exported as of its own start time (no shared SCN)' },
+        schemas: input.schemas.map((s) => ({
+            name: s.name,
+            status: s.outcome,
+            reason: s.reason,
+            jobName: s.jobName,
+            startedAt: s.startedAt,
+            durationMs: s.durationMs,
+            dumpFiles: s.dumpFiles.map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 ?? '' })),
+            tables: s.tables,
+            rows: s.rows,
+            rowCounts: s.rowCounts,
+            skippedTables: s.skippedTables,
+            warnings: s.findings.map((f) => ({ code: f.code, message: f.message })),
+        })),
+        archives: [],
+    };
+}
+function manifestJson(manifest) {
+    return JSON.stringify(manifest, null, 2) + '\n';
+}
+
+;// CONCATENATED MODULE: ./src/retention/sets.ts
+// Recognising the backup sets this action wrote at a place: a set exists only through a valid manifest of this
+// tool, and its archives are only the files that manifest names. Everything else at the place is not ours.
+
+/** Manifests list per-table row counts; even a schema with 100 000 tables stays below this. */
+const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
+const MANIFEST_SUFFIX = '.manifest.json';
+const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+const STATUSES = ['success', 'partial', 'failure'];
+// eslint-disable-next-line no-control-regex
+const NOT_IN_NAME_RE = /[\\/:\u0000-\u001f]/;
+/** A plain file name: no folder part on any platform, not hidden, nothing that climbs out. */
+function isPlainName(name) {
+    return (name !== '' &&
+        !name.startsWith('.') &&
+        !NOT_IN_NAME_RE.test(name) &&
+        name.trim() === name &&
+        name.length <= 255);
+}
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+/**
+ * Checks a manifest's text; returns the manifest or why it is not one of this tool's. `fileName` must be
+ * `<archive>.manifest.json` for an archive the manifest names, so that a manifest only ever speaks for the
+ * archive beside it, and archive names must be plain `.zip` names, so that no manifest can name another file.
+ */
+function recogniseManifest(text, fileName) {
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch {
+        return { ok: false, reason: 'not JSON' };
+    }
+    if (!isObject(json) || json.format !== MANIFEST_FORMAT)
+        return { ok: false, reason: `not a manifest of this action (format is not ${MANIFEST_FORMAT})` };
+    const set = json.set;
+    if (!isObject(set))
+        return { ok: false, reason: 'no set' };
+    if (typeof set.id !== 'string' || set.id.trim() === '')
+        return { ok: false, reason: 'no set id' };
+    const createdAt = set.createdAt;
+    if (typeof createdAt !== 'string' || !ISO_RE.test(createdAt) || Number.isNaN(Date.parse(createdAt)))
+        return { ok: false, reason: 'set.createdAt is not a valid date and time' };
+    if (typeof set.status !== 'string' || !STATUSES.includes(set.status))
+        return { ok: false, reason: 'set.status is not success, partial or failure' };
+    const archives = json.archives;
+    if (!Array.isArray(archives) || archives.length === 0)
+        return { ok: false, reason: 'no archives listed' };
+    const listed = [];
+    for (const a of archives) {
+        if (!isObject(a) || typeof a.name !== 'string' || !isCount(a.bytes))
+            return { ok: false, reason: 'an archive entry has no name or size' };
+        if (!isPlainName(a.name) || !a.name.toLowerCase().endsWith('.zip'))
+            return { ok: false, reason: `archive name ${JSON.stringify(a.name)} is not a plain .zip file name` };
+        if (listed.some((l) => l.name === a.name))
+            return { ok: false, reason: `archive ${a.name} is listed twice` };
+        listed.push({ name: a.name, bytes: a.bytes });
+    }
+    if (!listed.some((a) => `${a.name}${MANIFEST_SUFFIX}` === fileName))
+        return { ok: false, reason: 'its file name is not <archive>.manifest.json for an archive it lists' };
+    const dumpFiles = [];
+    const schemas = [];
+    if (Array.isArray(json.schemas))
+        for (const s of json.schemas) {
+            if (isObject(s) && typeof s.name === 'string' && !schemas.includes(s.name))
+                schemas.push(s.name);
+            if (isObject(s) && Array.isArray(s.dumpFiles))
+                for (const f of s.dumpFiles)
+                    if (isObject(f) && typeof f.name === 'string' && isCount(f.bytes) && typeof f.sha256 === 'string')
+                        dumpFiles.push({ name: f.name, bytes: f.bytes, sha256: f.sha256.toLowerCase() });
+        }
+    const database = isObject(json.database) && typeof json.database.connectString === 'string'
+        ? json.database.connectString
+        : '';
+    return {
+        ok: true,
+        manifest: {
+            id: set.id,
+            createdAt,
+            status: set.status,
+            database,
+            schemas: schemas.sort(),
+            archives: listed,
+            dumpFiles,
+        },
+    };
+}
+/** The set a recognised manifest describes, verified against the listing of its place. */
+function toBackupSet(manifest, manifestName, manifestBytes, listing) {
+    const byName = new Map(listing.map((e) => [e.name, e]));
+    const problems = [];
+    const archives = manifest.archives.map((a) => {
+        const entry = byName.get(a.name);
+        if (!entry)
+            problems.push(`archive ${a.name} is missing`);
+        else if (!entry.isFile)
+            problems.push(`${a.name} is not a plain file`);
+        else if (entry.bytes !== a.bytes)
+            problems.push(`archive ${a.name} has ${entry.bytes} bytes; its manifest records ${a.bytes}`);
+        return {
+            name: a.name,
+            expectedBytes: a.bytes,
+            ...(entry?.isFile ? { bytes: entry.bytes } : {}),
+        };
+    });
+    return {
+        id: manifest.id,
+        manifest: manifestName,
+        createdAt: manifest.createdAt,
+        status: manifest.status,
+        database: manifest.database,
+        schemas: manifest.schemas,
+        verified: problems.length === 0,
+        archives,
+        manifestBytes,
+        problems,
+    };
+}
+/** Lists a place and recognises every backup set in it; throws only when the place cannot be listed. */
+async function readInventory(place) {
+    const listing = await place.list();
+    const inventory = { listing, sets: [], manifests: new Map(), ignored: [], unreadable: [] };
+    const candidates = listing
+        .filter((e) => e.name.endsWith(MANIFEST_SUFFIX) && isPlainName(e.name))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of candidates) {
+        if (!entry.isFile) {
+            inventory.ignored.push({ name: entry.name, reason: 'not a plain file' });
+            continue;
+        }
+        if (entry.bytes > MAX_MANIFEST_BYTES) {
+            inventory.ignored.push({ name: entry.name, reason: `larger than ${MAX_MANIFEST_BYTES} bytes` });
+            continue;
+        }
+        let text;
+        try {
+            text = await place.readText(entry.name, MAX_MANIFEST_BYTES);
+        }
+        catch (error) {
+            inventory.unreadable.push({ name: entry.name, error: error.message });
+            continue;
+        }
+        const result = recogniseManifest(text, entry.name);
+        if (!result.ok) {
+            inventory.ignored.push({ name: entry.name, reason: result.reason });
+            continue;
+        }
+        inventory.manifests.set(entry.name, result.manifest);
+        inventory.sets.push(toBackupSet(result.manifest, entry.name, entry.bytes, listing));
+    }
+    return inventory;
+}
+
+;// CONCATENATED MODULE: ./src/retention/apply.ts
+
+
+const ref = (s) => ({ id: s.id, manifest: s.manifest, createdAt: s.createdAt });
+function setBytes(set) {
+    return set.archives.reduce((sum, a) => sum + (a.bytes ?? 0), set.manifestBytes);
+}
+async function applyRetention(place, policy, options) {
+    const result = {
+        place: place.label,
+        kind: place.kind,
+        dryRun: options.dryRun,
+        policy,
+        sets: [],
+        setsKept: 0,
+        setsDeleted: 0,
+        setsFailed: 0,
+        bytesFreed: 0,
+        ignored: [],
+        warnings: [],
+        notes: [],
+    };
+    let inventory;
+    try {
+        inventory = await readInventory(place);
+    }
+    catch (error) {
+        result.blocked = `${place.label} could not be listed, so nothing is deleted here`;
+        result.warnings.push(`retention at ${place.label}: cannot list it: ${error.message}`);
+        return result;
+    }
+    result.ignored = inventory.ignored;
+    for (const u of inventory.unreadable)
+        result.warnings.push(`retention at ${place.label}: cannot read ${u.name} (left alone): ${u.error}`);
+    const plan = planRetention(inventory.sets, policy, options);
+    if (plan.blocked)
+        result.blocked = plan.blocked;
+    result.notes.push(...plan.notes);
+    // A file named by a set that stays, or the archive beside a manifest we could not read or do not know, is
+    // never removed with another set.
+    const stays = new Set([
+        ...plan.decisions.filter((d) => d.action === 'keep').flatMap((d) => [d.set.manifest, ...archiveNames(d)]),
+        ...[...inventory.unreadable, ...inventory.ignored].map((m) => m.name.slice(0, -MANIFEST_SUFFIX.length)),
+    ]);
+    // Oldest first: an interrupted purge has then removed the sets that mattered least.
+    const outcomes = new Map();
+    for (const d of [...plan.decisions].reverse()) {
+        if (d.action === 'keep')
+            outcomes.set(d, { outcome: 'kept', freed: 0 });
+        else if (options.dryRun)
+            outcomes.set(d, { outcome: 'planned', freed: removableBytes(d, stays) });
+        else
+            outcomes.set(d, await deleteSet(place, d, stays, result.warnings));
+    }
+    for (const d of plan.decisions) {
+        const done = outcomes.get(d) ?? { outcome: 'kept', freed: 0 };
+        result.sets.push({
+            id: d.set.id,
+            manifest: d.set.manifest,
+            archives: archiveNames(d),
+            createdAt: d.set.createdAt,
+            status: d.set.status,
+            database: d.set.database,
+            schemas: d.set.schemas,
+            verified: d.set.verified,
+            good: d.good,
+            problems: d.set.problems,
+            action: d.action,
+            reasons: d.reasons,
+            outcome: done.outcome,
+            bytes: setBytes(d.set),
+        });
+        result.bytesFreed += done.freed;
+    }
+    const kept = result.sets.filter((s) => s.outcome === 'kept');
+    result.setsKept = kept.length;
+    result.setsDeleted = result.sets.filter((s) => s.outcome === 'deleted' || s.outcome === 'planned').length;
+    result.setsFailed = result.sets.filter((s) => s.outcome === 'failed').length;
+    const newest = kept[0];
+    const oldest = kept[kept.length - 1];
+    if (newest)
+        result.newestKept = ref(newest);
+    if (oldest)
+        result.oldestKept = ref(oldest);
+    return result;
+}
+const archiveNames = (d) => d.set.archives.map((a) => a.name);
+/** The archives deleteSet removes: present as plain files and not named by a set that stays. */
+const removable = (d, stays) => d.set.archives.filter((a) => a.bytes !== undefined && !stays.has(a.name));
+const removableBytes = (d, stays) => removable(d, stays).reduce((sum, a) => sum + a.bytes, d.set.manifestBytes);
+/**
+ * Removes the set's archives, then its manifest, only when every archive is gone: an archive is never left
+ * without the manifest that makes it recognisable as ours.
+ */
+async function deleteSet(place, d, stays, warnings) {
+    let freed = 0;
+    for (const archive of removable(d, stays)) {
+        try {
+            await place.remove(archive.name);
+            freed += archive.bytes;
+        }
+        catch (error) {
+            warnings.push(`retention at ${place.label}: could not delete ${archive.name} of set ${d.set.id} ` +
+                `(${d.reasons.join(', ')}): ${error.message}; its manifest is kept, the next run tries again`);
+            return { outcome: 'failed', freed };
+        }
+    }
+    try {
+        await place.remove(d.set.manifest);
+        freed += d.set.manifestBytes;
+    }
+    catch (error) {
+        warnings.push(`retention at ${place.label}: could not delete ${d.set.manifest} of set ${d.set.id}: ` +
+            `${error.message}; the next run tries again`);
+        return { outcome: 'failed', freed };
+    }
+    return { outcome: 'deleted', freed };
+}
+
+;// CONCATENATED MODULE: ./src/retention/folder-place.ts
+// A folder (work-dir, a copy-to share, log-dir) as a BackupPlace. Only the folder's own plain files are seen;
+// sub-folders are not walked and symbolic links are never followed, read or deleted.
+
+
+
+
+const LABELS = { local: 'work-dir', 'copy-to': 'folder', sftp: 'sftp' };
+function folder_place_checkName(name) {
+    if (!isPlainName(name))
+        throw new Error(`${JSON.stringify(name)} is not a plain file name in this folder`);
+}
+const isMissing = (error) => error?.code === 'ENOENT';
+function createFolderPlace(folder, kind, label) {
+    const full = (name) => {
+        folder_place_checkName(name);
+        return external_node_path_default().join(folder, name);
+    };
+    return {
+        label: label ?? `${LABELS[kind]} ${folder}`,
+        kind,
+        async list() {
+            // A folder that does not exist holds no backup sets (pre-flight reports it).
+            const names = await (0,promises_namespaceObject.readdir)(folder).catch((error) => {
+                if (isMissing(error))
+                    return [];
+                throw error;
+            });
+            const entries = [];
+            for (const name of names) {
+                // lstat: a symbolic link is listed as what it is (not a file), never as its target.
+                const stats = await (0,promises_namespaceObject.lstat)(external_node_path_default().join(folder, name)).catch((error) => {
+                    if (isMissing(error))
+                        return undefined; // removed meanwhile
+                    throw error;
+                });
+                if (!stats)
+                    continue;
+                entries.push({ name, bytes: stats.size, modifiedMs: stats.mtimeMs, isFile: stats.isFile() });
+            }
+            return entries;
+        },
+        async readText(name, maxBytes) {
+            // O_NOFOLLOW refuses a link swapped in after the listing (Windows has no such flag and no such risk here).
+            const handle = await (0,promises_namespaceObject.open)(full(name), external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0));
+            try {
+                const stats = await handle.stat();
+                if (!stats.isFile())
+                    throw new Error(`${name} is not a plain file`);
+                if (stats.size > maxBytes)
+                    throw new Error(`${name} has ${stats.size} bytes, more than ${maxBytes}`);
+                return await handle.readFile({ encoding: 'utf8' });
+            }
+            finally {
+                await handle.close();
+            }
+        },
+        async remove(name) {
+            const file = full(name);
+            const stats = await (0,promises_namespaceObject.lstat)(file).catch((error) => {
+                if (isMissing(error))
+                    return undefined;
+                throw error;
+            });
+            if (!stats)
+                return;
+            if (!stats.isFile())
+                throw new Error(`${name} is not a plain file; it was left alone`);
+            await (0,promises_namespaceObject.unlink)(file).catch((error) => {
+                if (!isMissing(error))
+                    throw error;
+            });
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/retention/dumps.ts
+// Leftover dump files of earlier runs in dump-path (a run that stopped before its clean-up, a removal that
+// failed). A file goes only when it is provably ours and provably archived: its name fits dump-name, a manifest of
+// this tool in work-dir lists it, that set is good there, and its size and SHA-256 equal what the manifest records
+// (so a newer dump that happens to reuse the name is never taken for the archived one).
+
+
+
+
+
+const TOKEN_PATTERNS = {
+    schema: '[A-Za-z0-9_$#]+',
+    date: String.raw `\d{4}-\d{2}-\d{2}`,
+    time: String.raw `\d{6}`,
+    weekday: '(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)',
+    run: '[A-Za-z0-9_-]+',
+};
+/** The names a dump-name template gives dump files: `<name>.dmp` or, with `%U`, `<name>_NN.dmp`. */
+function dumpNamePattern(template) {
+    const body = template
+        .split(/(\{[a-z]+\})/)
+        .map((part) => {
+        const token = /^\{([a-z]+)\}$/.exec(part)?.[1];
+        if (token !== undefined && TOKEN_PATTERNS[token])
+            return TOKEN_PATTERNS[token];
+        return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+        .join('');
+    return new RegExp(String.raw `^${body}(?:_\d{2,3})?\.dmp$`, 'i');
+}
+/** Call only when keep-dumps is off: with keep-dumps the user keeps dump files on purpose. */
+async function removeLeftoverDumps(options) {
+    const result = {
+        dumpPath: options.dumpPath,
+        dryRun: options.dryRun,
+        removed: [],
+        bytesFreed: 0,
+        warnings: [],
+    };
+    if (!options.runProducedGoodBackup) {
+        result.blocked = 'this run produced no good backup, so nothing is deleted';
+        return result;
+    }
+    const work = createFolderPlace(options.workDir, 'local');
+    const dumps = createFolderPlace(options.dumpPath, 'local', `dump-path ${options.dumpPath}`);
+    let inventory;
+    let present;
+    try {
+        inventory = await readInventory(work);
+        present = new Map((await dumps.list()).filter((e) => e.isFile).map((e) => [e.name, e]));
+    }
+    catch (error) {
+        result.blocked = 'work-dir or dump-path could not be listed';
+        result.warnings.push(`leftover dump files: ${error.message}`);
+        return result;
+    }
+    const pattern = dumpNamePattern(options.dumpName);
+    const thisRun = new Set(options.thisRunSetIds);
+    const done = new Set();
+    for (const set of inventory.sets) {
+        if (!isGood(set) || thisRun.has(set.id))
+            continue;
+        for (const file of inventory.manifests.get(set.manifest)?.dumpFiles ?? []) {
+            const entry = present.get(file.name);
+            if (!entry || done.has(file.name) || !pattern.test(file.name))
+                continue;
+            if (entry.bytes !== file.bytes || !/^[0-9a-f]{64}$/.test(file.sha256))
+                continue;
+            try {
+                if ((await sha256File(external_node_path_default().join(options.dumpPath, file.name))).sha256 !== file.sha256)
+                    continue;
+                if (!options.dryRun)
+                    await dumps.remove(file.name);
+            }
+            catch (error) {
+                result.warnings.push(`leftover dump file ${file.name} in ${options.dumpPath}: ${error.message}`);
+                continue;
+            }
+            done.add(file.name);
+            result.removed.push({ name: file.name, bytes: entry.bytes, setId: set.id, manifest: set.manifest });
+            result.bytesFreed += entry.bytes;
+        }
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/retention/run-logs.ts
+const run_logs_DAY_MS = 86_400_000;
+const RUN_LOG_RE = /^oracle-backup_(\d{4})-(\d{2})-(\d{2})_(\d{2})(\d{2})(\d{2})\.(?:log|report\.json)$/;
+/**
+ * The time a run-log name stands for, or undefined for any other name. The action names its logs in the
+ * runner's local time (see makeNameTokens), so the name is read in local time too.
+ */
+function runLogTime(name) {
+    const m = RUN_LOG_RE.exec(name);
+    if (!m)
+        return undefined;
+    const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+    const time = new Date(y, mo - 1, d, h, mi, s);
+    // Reject impossible dates (2026-02-30) instead of letting Date roll them over.
+    if (time.getFullYear() !== y ||
+        time.getMonth() !== mo - 1 ||
+        time.getDate() !== d ||
+        h > 23 ||
+        mi > 59 ||
+        s > 59)
+        return undefined;
+    return time;
+}
+async function purgeRunLogs(place, logRetentionDays, options) {
+    const result = {
+        place: place.label,
+        dryRun: options.dryRun,
+        logRetentionDays,
+        removed: [],
+        kept: 0,
+        bytesFreed: 0,
+        warnings: [],
+    };
+    let entries;
+    try {
+        entries = await place.list();
+    }
+    catch (error) {
+        result.warnings.push(`run logs at ${place.label}: cannot list: ${error.message}`);
+        result.blocked = `${place.label} could not be listed`;
+        return result;
+    }
+    const logs = entries
+        .filter((e) => e.isFile)
+        .map((e) => ({ entry: e, time: runLogTime(e.name) }))
+        .filter((l) => l.time !== undefined)
+        .sort((a, b) => a.time.getTime() - b.time.getTime() || (a.entry.name < b.entry.name ? -1 : 1));
+    if (!options.runProducedGoodBackup)
+        result.blocked = 'this run produced no good backup, so nothing is deleted';
+    else if (logRetentionDays === 0)
+        result.blocked = 'log-retention-days is 0: run logs are kept forever';
+    const limit = options.now.getTime() - logRetentionDays * run_logs_DAY_MS;
+    for (const { entry, time } of logs) {
+        if (result.blocked !== undefined || time.getTime() >= limit) {
+            result.kept++;
+            continue;
+        }
+        if (!options.dryRun) {
+            try {
+                await place.remove(entry.name);
+            }
+            catch (error) {
+                result.warnings.push(`run logs at ${place.label}: could not delete ${entry.name}: ${error.message}`);
+                result.kept++;
+                continue;
+            }
+        }
+        result.removed.push(entry.name);
+        result.bytesFreed += entry.bytes;
+    }
+    return result;
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/settings/collector.ts
+// The house style of configuration errors, shared by every part of the settings: each names the input, shows the
+// value (or "***" for secrets) and says what is allowed; all are collected and reported together.
+/** How a secret (or a value that may hold one) is shown in a message. */
+const MASKED = '"***"';
+/** A value as shown in a message: quoted, escaped, and cut short when long. */
+function show(value) {
+    return JSON.stringify(value.length > 100 ? `${value.slice(0, 97)}...` : value);
+}
+/** Collects errors, warnings and secrets in the order the inputs are checked. */
+class Collector {
+    errors = [];
+    warnings = [];
+    secretSet = new Set();
+    /** `<input>: <shown> is not allowed; <clause>; <clause>.` */
+    notAllowed(input, shown, ...clauses) {
+        this.errors.push(`${input}: ${shown} is not allowed; ${clauses.join('; ')}.`);
+    }
+    secret(...values) {
+        for (const value of values)
+            if (value)
+                this.secretSet.add(value);
+    }
+    get secrets() {
+        return [...this.secretSet];
+    }
+}
+
+;// CONCATENATED MODULE: ./src/settings/retention-settings.ts
+// Retention inputs (issue 5): the policy applied at every place, per-kind overrides and the run-log age limit.
+// Pure: the caller hands in the input reader and the Collector, so every problem is reported with the others.
+
+
+const PLACE_KINDS = ['local', 'copy-to', 'sftp'];
+/** Defaults applied when an input is '' (action.yml must state the same ones). */
+const RETENTION_DEFAULTS = {
+    'retention-days': '10',
+    'keep-min': '2',
+    'keep-max': '7',
+    'keep-daily': '0',
+    'keep-weekly': '0',
+    'keep-monthly': '0',
+    'log-retention-days': '30',
+    'retention-overrides': '',
+};
+const RETENTION_INPUT_NAMES = Object.keys(RETENTION_DEFAULTS);
+/** The policy keys, as written in inputs and in retention-overrides, with their field. */
+const POLICY_KEYS = {
+    'retention-days': 'retentionDays',
+    'keep-min': 'keepMin',
+    'keep-max': 'keepMax',
+    'keep-daily': 'keepDaily',
+    'keep-weekly': 'keepWeekly',
+    'keep-monthly': 'keepMonthly',
+};
+const POLICY_KEY_NAMES = Object.keys(POLICY_KEYS);
+/** Large enough for any real schedule, small enough that date arithmetic stays exact. */
+const MAX_COUNT = 100_000;
+const HINTS = {
+    'retention-days': 'use a whole number of days, e.g. 10 (0 = no age limit)',
+    'keep-min': 'use a whole number of at least 1, e.g. 2',
+    'keep-max': 'use a whole number, e.g. 7 (0 = no limit)',
+    'keep-daily': 'use a whole number of days, e.g. 7 (0 = off)',
+    'keep-weekly': 'use a whole number of weeks, e.g. 4 (0 = off)',
+    'keep-monthly': 'use a whole number of months, e.g. 12 (0 = off)',
+    'log-retention-days': 'use a whole number of days, e.g. 30 (0 = keep run logs forever)',
+};
+const OVERRIDES_HINT = `use a YAML mapping from local, copy-to or sftp to a mapping of ${POLICY_KEY_NAMES.join(', ')}, ` +
+    'e.g. "sftp: {keep-max: 3}"';
+/** A whole number 0..MAX_COUNT, or undefined. */
+function wholeNumber(text) {
+    if (!/^\d{1,6}$/.test(text))
+        return undefined;
+    const n = Number(text);
+    return n <= MAX_COUNT ? n : undefined;
+}
+/** Checks the rules that bind several keys; `where` names the input(s) in messages. */
+function checkPolicy(policy, where, c) {
+    let ok = true;
+    if (policy.keepMin < 1) {
+        ok = false;
+        c.notAllowed(...where('keep-min', policy.keepMin), 'keep-min must be at least 1, so that the newest good backup is never deleted ' +
+            '(a policy that keeps nothing would delete every backup)', 'use 1 or more (default 2)');
+    }
+    else if (policy.keepMax !== 0 && policy.keepMax < policy.keepMin) {
+        ok = false;
+        c.notAllowed(...where('keep-max', policy.keepMax), `it is smaller than keep-min (${policy.keepMin})`, `use 0 (no limit) or a number of at least ${policy.keepMin}, or lower keep-min`);
+    }
+    return ok;
+}
+function parseOverrides(text, base, c) {
+    const input = 'retention-overrides';
+    if (text === '')
+        return {};
+    // Failsafe: every scalar stays a string, so `keep-max: 3.5` or `yes` is checked like any input value.
+    const doc = dist.parseDocument(text, { schema: 'failsafe', prettyErrors: true });
+    if (doc.errors.length > 0) {
+        const first = doc.errors[0]?.message.split('\n')[0]?.replace(/:$/, '') ?? 'invalid YAML';
+        c.notAllowed(input, show(text), `it cannot be read as YAML (${first})`, OVERRIDES_HINT);
+        return {};
+    }
+    const root = doc.toJS();
+    if (root === null || root === '')
+        return {};
+    if (typeof root !== 'object' || Array.isArray(root)) {
+        c.notAllowed(input, show(text), 'it is not a YAML mapping', OVERRIDES_HINT);
+        return {};
+    }
+    const overrides = {};
+    for (const [kind, value] of Object.entries(root)) {
+        if (!PLACE_KINDS.includes(kind)) {
+            const alias = kind === 'work-dir' ? ' (the work-dir is "local")' : '';
+            c.notAllowed(input, show(kind), `it is not a kind of place${alias}`, OVERRIDES_HINT);
+            continue;
+        }
+        if (value === null || value === '')
+            continue;
+        if (typeof value !== 'object' || Array.isArray(value)) {
+            c.notAllowed(input, show(`${kind}: ${String(value)}`), `${kind} needs a mapping`, OVERRIDES_HINT);
+            continue;
+        }
+        const policy = { ...base };
+        let ok = true;
+        for (const [key, raw] of Object.entries(value)) {
+            if (!(key in POLICY_KEYS)) {
+                const why = key === 'log-retention-days'
+                    ? 'log-retention-days applies to log-dir only; set it as its own input'
+                    : `it is not a retention setting (${POLICY_KEY_NAMES.join(', ')})`;
+                c.notAllowed(input, show(`${kind}: ${key}`), why, OVERRIDES_HINT);
+                ok = false;
+                continue;
+            }
+            const policyKey = key;
+            const n = typeof raw === 'string' ? wholeNumber(raw.trim()) : undefined;
+            if (n === undefined) {
+                const shown = typeof raw === 'string' ? raw : JSON.stringify(raw);
+                c.notAllowed(input, show(`${kind}: ${key}: ${shown}`), HINTS[policyKey]);
+                ok = false;
+                continue;
+            }
+            policy[POLICY_KEYS[policyKey]] = n;
+        }
+        const where = (key, n) => [input, show(`${kind}: ${key}: ${n}`)];
+        if (ok && checkPolicy(policy, where, c))
+            overrides[kind] = policy;
+    }
+    return overrides;
+}
+/**
+ * Reads and checks the retention inputs. `get` returns the trimmed input value, '' when not given. On errors
+ * (added to `c`) the returned settings hold defaults in place of the bad values; the caller must not use them.
+ */
+function parseRetentionSettings(get, c) {
+    const number = (input) => {
+        const text = get(input).trim() || RETENTION_DEFAULTS[input];
+        const n = wholeNumber(text);
+        if (n !== undefined)
+            return n;
+        c.notAllowed(input, show(text), HINTS[input]);
+        return Number(RETENTION_DEFAULTS[input]);
+    };
+    const given = {
+        'retention-days': number('retention-days'),
+        'keep-min': number('keep-min'),
+        'keep-max': number('keep-max'),
+        'keep-daily': number('keep-daily'),
+        'keep-weekly': number('keep-weekly'),
+        'keep-monthly': number('keep-monthly'),
+    };
+    const policy = Object.fromEntries(POLICY_KEY_NAMES.map((key) => [POLICY_KEYS[key], given[key]]));
+    const baseOk = checkPolicy(policy, (key) => [key, show(get(key).trim() || RETENTION_DEFAULTS[key])], c);
+    if (baseOk && policy.retentionDays === 0 && policy.keepMax === 0)
+        c.warnings.push('retention-days and keep-max are both 0, so backups are never removed by retention ' +
+            '(keep-daily/-weekly/-monthly only add to what is kept).');
+    const logRetentionDays = number('log-retention-days');
+    // With a bad base, overrides are still checked for their own mistakes, against a base that passes.
+    const overrides = parseOverrides(get('retention-overrides').trim(), baseOk ? policy : { ...policy, keepMin: Math.max(1, policy.keepMin), keepMax: 0 }, c);
+    return { policy, overrides, logRetentionDays };
+}
+/** The policy for a place of this kind: its override when there is one, else the base policy. */
+function policyFor(settings, kind) {
+    return settings.overrides[kind] ?? settings.policy;
+}
+
 ;// CONCATENATED MODULE: ./src/lock.ts
 // One backup run at a time per work dir: two overlapping runs would fight over dump names, disk space and
 // retention. The lock file records who holds it, so a stale one (its process is gone) can be taken over safely.
@@ -65681,49 +66706,6 @@ async function readHolder(lockPath) {
         // unreadable: reported by the caller
     }
     return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/manifest.ts
-const MANIFEST_FORMAT = 'oracle-backup-action/manifest@1';
-function buildManifest(input) {
-    return {
-        format: MANIFEST_FORMAT,
-        tool: input.tool,
-        set: { id: input.setId, createdAt: input.createdAt, runId: input.runId, status: input.status },
-        database: { connectString: input.connectString, version: input.databaseVersion },
-        consistency: { note: 'each schema was exported as of its own start time (no shared SCN)' },
-        schemas: input.schemas.map((s) => ({
-            name: s.name,
-            status: s.outcome,
-            reason: s.reason,
-            jobName: s.jobName,
-            startedAt: s.startedAt,
-            durationMs: s.durationMs,
-            dumpFiles: s.dumpFiles.map((f) => ({ name: f.name, bytes: f.bytes, sha256: f.sha256 ?? '' })),
-            tables: s.tables,
-            rows: s.rows,
-            rowCounts: s.rowCounts,
-            skippedTables: s.skippedTables,
-            warnings: s.findings.map((f) => ({ code: f.code, message: f.message })),
-        })),
-        archives: [],
-    };
-}
-function manifestJson(manifest) {
-    return JSON.stringify(manifest, null, 2) + '\n';
-}
-
-;// CONCATENATED MODULE: ./src/report/format.ts
-// Human-readable sizes for reports (binary units, as the contract's sizes are).
-function formatBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 ;// CONCATENATED MODULE: ./src/preflight.ts
@@ -65864,7 +66846,7 @@ function expandName(template, tokens) {
     });
 }
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
-const pad = (n, width = 2) => String(n).padStart(width, '0');
+const names_pad = (n, width = 2) => String(n).padStart(width, '0');
 /**
  * Token values for a run started at `date`. `{date}`, `{time}` and `{weekday}` use the runner's local
  * time zone (the TZ of the process): DBAs read file names in the server's local time, and on GitHub-hosted
@@ -65872,119 +66854,11 @@ const pad = (n, width = 2) => String(n).padStart(width, '0');
  * (outside Actions).
  */
 function makeNameTokens(date, runId) {
-    const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-    const time = `${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+    const day = `${date.getFullYear()}-${names_pad(date.getMonth() + 1)}-${names_pad(date.getDate())}`;
+    const time = `${names_pad(date.getHours())}${names_pad(date.getMinutes())}${names_pad(date.getSeconds())}`;
     // The run id goes into file names: keep it to safe characters whatever the environment holds.
     const run = runId.trim().replace(/[^A-Za-z0-9_-]/g, '_') || `${day.replace(/-/g, '')}${time}`;
     return { date: day, time, weekday: WEEKDAYS[date.getDay()] ?? 'sunday', run };
-}
-
-;// CONCATENATED MODULE: ./src/settings/parse.ts
-// Pure parsers for the value formats of the action's inputs (durations, sizes, lists, booleans).
-// They return a Result instead of throwing so that the caller can collect every problem of a run at once.
-const parse_ok = (value) => ({ ok: true, value });
-const fail = (error) => ({ ok: false, error });
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-/** Node's timers overflow above 2^31-1 ms (and then fire at once), so no duration may be longer. */
-const MAX_DURATION_MS = 2_147_483_647;
-const DURATION_HINT = 'use whole numbers with h, m and s, e.g. 90s, 45m, 3h or 1h30m';
-const DURATION_RE = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/i;
-/** `90s`, `45m`, `3h`, `1h30m`, `1h30m15s` → ms. Zero, negatives, fractions and bare numbers are errors. */
-function parseDuration(text) {
-    const value = text.trim();
-    const match = DURATION_RE.exec(value);
-    if (value === '' || !match) {
-        const days = /^(\d+)d$/i.exec(value);
-        if (days)
-            return fail(`days are not supported; use hours (${Number(days[1]) * 24}h)`);
-        if (/^\d+(?:\.\d+)?[hms]/i.test(value) && value.includes('.'))
-            return fail(`fractions are not supported; ${DURATION_HINT}`);
-        if (/^\d+$/.test(value)) {
-            if (Number(value) === 0)
-                return fail(`a duration must be longer than zero; ${DURATION_HINT}`);
-            return fail(`a unit is required; ${DURATION_HINT}`);
-        }
-        return fail(DURATION_HINT);
-    }
-    const [, h = '0', m = '0', s = '0'] = match;
-    const ms = Number(h) * HOUR + Number(m) * MINUTE + Number(s) * SECOND;
-    if (ms === 0)
-        return fail(`a duration must be longer than zero; ${DURATION_HINT}`);
-    if (ms > MAX_DURATION_MS)
-        return fail(`the longest duration supported is ${parse_formatDuration(MAX_DURATION_MS)}`);
-    return parse_ok(ms);
-}
-/** Milliseconds → `1h30m`, `45s`, `2h0m5s` style (rounded to whole seconds; `0s` for zero or less). */
-function parse_formatDuration(ms) {
-    const total = Math.max(0, Math.round(ms / SECOND));
-    const h = Math.floor(total / 3600);
-    const m = Math.floor((total % 3600) / 60);
-    const s = total % 60;
-    if (total === 0)
-        return '0s';
-    let out = '';
-    if (h > 0)
-        out += `${h}h`;
-    if (m > 0 || (h > 0 && s > 0))
-        out += `${m}m`;
-    if (s > 0)
-        out += `${s}s`;
-    return out;
-}
-const SIZE_UNITS = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
-const SIZE_RE = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(I?B)?$/i;
-const SIZE_HINT = 'use a number with K, M, G or T (binary units), e.g. 500M or 10G';
-/**
- * `500M`, `10G`, `1.5G`, `10GiB`, `2048B` → bytes (binary units, rounded down to whole bytes).
- * A bare number is refused: bytes or megabytes would be a guess.
- */
-function parseSize(text) {
-    const value = text.trim();
-    const match = SIZE_RE.exec(value);
-    if (!match)
-        return fail(SIZE_HINT);
-    const [, amount = '', unit = '', suffix] = match;
-    if (unit === '' && suffix === undefined)
-        return fail(`a unit is required; ${SIZE_HINT}`);
-    if (unit === '' && suffix?.toUpperCase() === 'IB')
-        return fail(SIZE_HINT);
-    const bytes = Math.floor(Number(amount) * (SIZE_UNITS[unit.toUpperCase()] ?? 1));
-    if (bytes <= 0)
-        return fail(`a size must be larger than zero; ${SIZE_HINT}`);
-    if (!Number.isSafeInteger(bytes))
-        return fail(`that is too large; ${SIZE_HINT}`);
-    return parse_ok(bytes);
-}
-/**
- * A list input: one item per line or comma-separated, trimmed, blank items dropped. A `#` that starts an
- * item or follows a space comments out the rest of its line; a `#` inside a word is kept, since Oracle names
- * may contain it (`FIN#2`). Commas always separate, so an item cannot contain one.
- */
-function parseList(text) {
-    const items = [];
-    for (const line of text.split(/\r?\n/)) {
-        const comment = line.search(/(?:^|[\s,])#/);
-        const content = comment < 0 ? line : line.slice(0, comment);
-        for (const part of content.split(',')) {
-            const item = part.trim();
-            if (item !== '')
-                items.push(item);
-        }
-    }
-    return items;
-}
-const TRUE_WORDS = new Set(['true', 'yes', '1']);
-const FALSE_WORDS = new Set(['false', 'no', '0']);
-/** true/false, yes/no, 1/0 in any case. Unlike core.getBooleanInput it does not throw. */
-function parseBoolean(text) {
-    const value = text.trim().toLowerCase();
-    if (TRUE_WORDS.has(value))
-        return parse_ok(true);
-    if (FALSE_WORDS.has(value))
-        return parse_ok(false);
-    return fail('use true or false (yes/no and 1/0 are accepted too)');
 }
 
 ;// CONCATENATED MODULE: ./src/status.ts
@@ -66020,6 +66894,9 @@ function decideStatus(input) {
     const errors = input.findings.filter((f) => f.severity === 'error');
     if (errors.length > 0)
         problems.push(`${errors.length} other error(s)`);
+    const retention = input.retentionWarnings ?? [];
+    if (retention.length > 0)
+        problems.push(`retention failed to delete ${retention.length} item(s)`);
     if (problems.length > 0)
         return { status: 'partial', reason: problems.join('; ') };
     return {
@@ -66049,10 +66926,16 @@ function stepFails(status, failOn) {
 
 
 
+
+
+
+
+
+
 /** A schema's name as it appears in file names: quoted (case-sensitive) names lose their quotes. */
 const fileSchema = (name) => name.replace(/"/g, '');
 /** Archive names (without `.zip`), one per set: the whole run, or each schema given. */
-function archiveNames(settings, tokens, schemas) {
+function pipeline_archiveNames(settings, tokens, schemas) {
     if (settings.archivePer === 'run')
         return [expandName(settings.archiveName, tokens)];
     return schemas.map((name) => expandName(settings.archiveName, { ...tokens, schema: fileSchema(name) }));
@@ -66088,7 +66971,7 @@ function planSets(settings, tokens, schemas) {
     const usable = schemas.filter((s) => s.outcome !== 'failed');
     if (usable.length === 0)
         return [];
-    const names = archiveNames(settings, tokens, usable.map((s) => s.name));
+    const names = pipeline_archiveNames(settings, tokens, usable.map((s) => s.name));
     return settings.archivePer === 'run'
         ? [{ archiveName: names[0], schemas: usable }]
         : usable.map((s, i) => ({ archiveName: names[i], schemas: [s] }));
@@ -66141,6 +67024,7 @@ async function runBackup(settings, deps) {
         report.plan = dryRunPlan(settings, tokens, plans);
         for (const plan of plans)
             log.info(`plan for ${plan.schema.name}:\n${plan.maskedParfile}`);
+        report.retention = await applyRetentionEverywhere(settings, report, deps, true);
         const ok = preflight.checks.every((c) => c.ok);
         report.status = ok ? 'success' : 'failure';
         report.statusReason = ok
@@ -66178,11 +67062,17 @@ async function runBackup(settings, deps) {
             report.archives.push(await archiveAndDeliver(settings, set, report, deps));
         }
         await removeArchivedDumps(settings, report, findings, log);
+        report.retention = await applyRetentionEverywhere(settings, report, deps, false);
     }
     finally {
         await lock.release();
     }
-    const { status, reason } = decideStatus({ schemas: report.schemas, archives: report.archives, findings });
+    const { status, reason } = decideStatus({
+        schemas: report.schemas,
+        archives: report.archives,
+        findings,
+        retentionWarnings: retentionWarnings(report.retention),
+    });
     report.status = status;
     report.statusReason = reason;
     log.info(`status: ${status} (${reason})`);
@@ -66190,7 +67080,7 @@ async function runBackup(settings, deps) {
 }
 const LOCK_ADVICE = 'Let the other run finish; give the workflow a `concurrency:` group per database so runs queue instead.';
 function dryRunPlan(settings, tokens, plans) {
-    const archives = archiveNames(settings, tokens, plans.map((p) => p.schema.name)).map((n) => `${n}.zip`);
+    const archives = pipeline_archiveNames(settings, tokens, plans.map((p) => p.schema.name)).map((n) => `${n}.zip`);
     return {
         schemas: plans.map((p) => ({
             name: p.schema.name,
@@ -66237,7 +67127,7 @@ async function locateDumpFiles(settings, plan, listed) {
 async function exportSchema(settings, plan, expdp, deps) {
     const { log } = deps;
     const startedAt = deps.clock();
-    log.info(`exporting ${plan.schema.name} as job ${plan.jobName} (limit ${parse_formatDuration(plan.schema.timeoutMs)})`);
+    log.info(`exporting ${plan.schema.name} as job ${plan.jobName} (limit ${formatDuration(plan.schema.timeoutMs)})`);
     const result = await deps.exporter.run({
         executable: expdp,
         parfile: plan.parfile,
@@ -66286,7 +67176,7 @@ async function exportSchema(settings, plan, expdp, deps) {
     const durationMs = deps.clock().getTime() - startedAt.getTime();
     const rows = parsed.tables.reduce((sum, t) => sum + t.rows, 0);
     const words = { success: 'succeeded', warning: 'completed with errors', failed: 'failed' }[outcome];
-    const line = `${plan.schema.name}: ${words} in ${parse_formatDuration(Math.max(1000, durationMs))} — ${reason}`;
+    const line = `${plan.schema.name}: ${words} in ${formatDuration(Math.max(1000, durationMs))} — ${reason}`;
     if (outcome === 'failed')
         log.error(line);
     else if (outcome === 'warning')
@@ -66345,9 +67235,10 @@ async function archiveAndDeliver(settings, set, run, deps) {
     const archivePath = await freeArchivePath(settings.workDir, set.archiveName, log);
     const archiveName = external_node_path_default().basename(archivePath);
     const manifestPath = `${archivePath}.manifest.json`;
+    const setId = deps.newId();
     const manifestFor = () => buildManifest({
         tool: deps.tool,
-        setId: deps.newId(),
+        setId,
         createdAt: started.toISOString(),
         runId: deps.runId,
         status: set.schemas.every((s) => s.outcome === 'success') ? 'success' : 'partial',
@@ -66361,6 +67252,7 @@ async function archiveAndDeliver(settings, set, run, deps) {
         ...logs.map((s) => ({ name: `logs/${external_node_path_default().basename(s.oracleLog)}`, file: s.oracleLog })),
     ];
     const archiveReport = {
+        setId,
         name: archiveName,
         path: archivePath,
         bytes: 0,
@@ -66538,6 +67430,64 @@ async function removeArchivedDumps(settings, report, findings, log) {
             log.info(`removed the dump files of ${schema.name}: they are safely archived`);
     }
 }
+/** Every retention warning (a delete that failed), which makes the run partial. */
+function retentionWarnings(retention) {
+    if (!retention)
+        return [];
+    return [
+        ...retention.places.flatMap((p) => p.warnings.map((w) => `${p.place}: ${w}`)),
+        ...(retention.leftoverDumps?.warnings ?? []),
+        ...(retention.runLogs?.warnings ?? []),
+    ];
+}
+/**
+ * Retention, once this run's copies are verified: leftover dumps first (proving a dump is ours needs the old
+ * manifests that set retention may remove), then every place, then old run logs. A dry run plans the same
+ * without deleting, as if this run had produced a good backup.
+ */
+async function applyRetentionEverywhere(settings, report, deps, dryRun) {
+    const { log } = deps;
+    const good = report.archives.filter((a) => a.verified);
+    const thisRunSetIds = good.map((a) => a.setId);
+    const runProducedGoodBackup = dryRun || good.some((a) => a.destinations.some((d) => d.ok));
+    const now = deps.clock();
+    const retention = { places: [] };
+    if (!settings.keepDumps) {
+        retention.leftoverDumps = await removeLeftoverDumps({
+            dumpPath: settings.dumpPath,
+            workDir: settings.workDir,
+            dumpName: settings.dumpName,
+            dryRun,
+            runProducedGoodBackup,
+            thisRunSetIds,
+        });
+    }
+    const places = [
+        createFolderPlace(settings.workDir, 'local'),
+        ...settings.copyTo.map((folder) => createFolderPlace(folder, 'copy-to')),
+    ];
+    for (const place of places) {
+        const result = await applyRetention(place, policyFor(settings.retention, place.kind), {
+            now,
+            dryRun,
+            runProducedGoodBackup,
+            thisRunSetIds,
+            database: settings.connectString,
+            calendar: 'local',
+        });
+        retention.places.push(result);
+        const verb = dryRun ? 'would delete' : 'deleted';
+        log.info(`retention at ${result.place}: kept ${result.setsKept}, ${verb} ${result.setsDeleted} set(s)` +
+            (result.blocked ? ` — ${result.blocked}` : '') +
+            (result.bytesFreed ? `, ${formatBytes(result.bytesFreed)} freed` : ''));
+        for (const set of result.sets.filter((x) => x.action === 'delete'))
+            log.info(`  ${verb} ${set.archives.join(', ')} (${set.reasons.join('; ')})`);
+        for (const warning of result.warnings)
+            log.warn(`retention at ${result.place}: ${warning}`);
+    }
+    retention.runLogs = await purgeRunLogs(createFolderPlace(settings.logDir, 'local', `log-dir ${settings.logDir}`), settings.retention.logRetentionDays, { now, dryRun, runProducedGoodBackup });
+    return retention;
+}
 
 ;// CONCATENATED MODULE: ./src/report/run-log.ts
 // The run log: every line timestamped and scrubbed of secrets before it is kept or shown anywhere.
@@ -66619,7 +67569,7 @@ function escapeMarkdown(text) {
         .replace(/\r?\n/g, ' ');
 }
 function duration(ms) {
-    return ms < 1000 ? `${ms} ms` : parse_formatDuration(Math.round(ms / 1000) * 1000);
+    return ms < 1000 ? `${ms} ms` : formatDuration(Math.round(ms / 1000) * 1000);
 }
 function table(header, rows) {
     return [
@@ -66687,6 +67637,8 @@ function buildSummary(report) {
             duration(d.durationMs),
         ]))));
     }
+    if (report.retention)
+        parts.push(...retentionSection(report));
     const problems = [
         ...(report.findings.length ? findingLines('run', report.findings) : []),
         ...report.schemas.flatMap((s) => findingLines(s.name, s.findings)),
@@ -66728,9 +67680,40 @@ function buildSummary(report) {
     }
     return text;
 }
+function retentionSection(report) {
+    const retention = report.retention;
+    const deleted = report.dryRun ? 'Would delete' : 'Deleted';
+    const parts = ['### Retention'];
+    parts.push(table(['Place', 'Kept', deleted, 'Freed', 'Oldest kept', 'Newest kept', 'Note'], retention.places.map((p) => [
+        `\`${escapeMarkdown(p.place)}\``,
+        String(p.setsKept),
+        String(p.setsDeleted) + (p.setsFailed ? ` (${p.setsFailed} failed)` : ''),
+        formatBytes(p.bytesFreed),
+        p.oldestKept ? p.oldestKept.createdAt : '—',
+        p.newestKept ? p.newestKept.createdAt : '—',
+        escapeMarkdown([p.blocked, ...p.warnings].filter(Boolean).join('; ') || '—'),
+    ])));
+    const gone = retention.places.flatMap((p) => p.sets
+        .filter((x) => x.action === 'delete')
+        .map((x) => `- \`${escapeMarkdown(p.place)}\`: ${escapeMarkdown(x.archives.join(', '))} — ${escapeMarkdown(x.reasons.join('; '))}`));
+    if (gone.length > 0) {
+        const shown = gone.slice(0, 100);
+        if (gone.length > shown.length)
+            shown.push(`- …and ${gone.length - shown.length} more in the run log`);
+        parts.push(`<details><summary>${deleted} ${gone.length} backup set(s)</summary>\n\n${shown.join('\n')}\n</details>`);
+    }
+    const extra = [];
+    const dumps = retention.leftoverDumps;
+    if (dumps && dumps.removed.length > 0)
+        extra.push(`${deleted.toLowerCase()} ${dumps.removed.length} leftover dump file(s) of earlier runs (${formatBytes(dumps.bytesFreed)})`);
+    const logs = retention.runLogs;
+    if (logs && logs.removed.length > 0)
+        extra.push(`${deleted.toLowerCase()} ${logs.removed.length} run log(s) older than ${logs.logRetentionDays} days`);
+    if (extra.length > 0)
+        parts.push(extra.map((e) => `- ${e}`).join('\n'));
+    return parts;
+}
 
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -76266,37 +77249,10 @@ function preprocess(fn, schema) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/settings/collector.ts
-// The house style of configuration errors, shared by every part of the settings: each names the input, shows the
-// value (or "***" for secrets) and says what is allowed; all are collected and reported together.
-/** How a secret (or a value that may hold one) is shown in a message. */
-const MASKED = '"***"';
-/** A value as shown in a message: quoted, escaped, and cut short when long. */
-function show(value) {
-    return JSON.stringify(value.length > 100 ? `${value.slice(0, 97)}...` : value);
-}
-/** Collects errors, warnings and secrets in the order the inputs are checked. */
-class Collector {
-    errors = [];
-    warnings = [];
-    secretSet = new Set();
-    /** `<input>: <shown> is not allowed; <clause>; <clause>.` */
-    notAllowed(input, shown, ...clauses) {
-        this.errors.push(`${input}: ${shown} is not allowed; ${clauses.join('; ')}.`);
-    }
-    secret(...values) {
-        for (const value of values)
-            if (value)
-                this.secretSet.add(value);
-    }
-    get secrets() {
-        return [...this.secretSet];
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/settings/settings.ts
 // Turns the raw input strings into a validated Settings object. Pure: no @actions/core, no file system, no
 // clock; the environment is an argument. Every problem is collected so that users fix everything at once.
+
 
 
 
@@ -76831,6 +77787,7 @@ function parseSettings(raw, env) {
                 c.secret(`${login}@${connectString}`);
         }
     }
+    const retention = parseRetentionSettings(get, c);
     if (c.errors.length > 0 || !level.success || !failOn.success || !keepDumps.ok || !dryRun.ok)
         return { ok: false, errors: c.errors, secrets: c.secrets };
     const settings = {
@@ -76852,12 +77809,14 @@ function parseSettings(raw, env) {
         logDir,
         failOn: failOn.data,
         dryRun: dryRun.value,
+        retention,
     };
     return { ok: true, settings, secrets: c.secrets, warnings: c.warnings };
 }
 
 ;// CONCATENATED MODULE: ./src/settings/inputs.ts
 // The only module that reads inputs through @actions/core; everything it decides is in parseSettings.
+
 
 
 /** Every input this version reads, as named in action.yml. */
@@ -76882,6 +77841,7 @@ const INPUT_NAMES = [
     'log-dir',
     'fail-on',
     'dry-run',
+    ...RETENTION_INPUT_NAMES,
 ];
 /** The configuration is invalid; `errors` lists every problem (input, value given, what is allowed). */
 class ConfigurationError extends Error {

@@ -10,6 +10,12 @@ import { classifyExport } from './export/classify.js';
 import type { ExportRunner } from './export/expdp-process.js';
 import { parseExpdpLog } from './export/expdp-log.js';
 import { buildParfile, makeJobName, needsMultipleFiles } from './export/parfile.js';
+import { formatBytes } from './report/format.js';
+import { applyRetention } from './retention/apply.js';
+import { removeLeftoverDumps } from './retention/dumps.js';
+import { createFolderPlace } from './retention/folder-place.js';
+import { purgeRunLogs } from './retention/run-logs.js';
+import { policyFor } from './settings/retention-settings.js';
 import { acquireLock, LockHeldError, type RunLock } from './lock.js';
 import { buildManifest, manifestJson, type Manifest } from './manifest.js';
 import { runPreflight } from './preflight.js';
@@ -19,6 +25,7 @@ import type {
   DestinationReport,
   DumpFileReport,
   PlanReport,
+  RetentionReport,
   RunReport,
   SchemaReport,
 } from './run-report.js';
@@ -158,6 +165,7 @@ export async function runBackup(settings: Settings, deps: PipelineDeps): Promise
   if (settings.dryRun) {
     report.plan = dryRunPlan(settings, tokens, plans);
     for (const plan of plans) log.info(`plan for ${plan.schema.name}:\n${plan.maskedParfile}`);
+    report.retention = await applyRetentionEverywhere(settings, report, deps, true);
     const ok = preflight.checks.every((c) => c.ok);
     report.status = ok ? 'success' : 'failure';
     report.statusReason = ok
@@ -197,11 +205,17 @@ export async function runBackup(settings: Settings, deps: PipelineDeps): Promise
       report.archives.push(await archiveAndDeliver(settings, set, report, deps));
     }
     await removeArchivedDumps(settings, report, findings, log);
+    report.retention = await applyRetentionEverywhere(settings, report, deps, false);
   } finally {
     await lock.release();
   }
 
-  const { status, reason } = decideStatus({ schemas: report.schemas, archives: report.archives, findings });
+  const { status, reason } = decideStatus({
+    schemas: report.schemas,
+    archives: report.archives,
+    findings,
+    retentionWarnings: retentionWarnings(report.retention),
+  });
   report.status = status;
   report.statusReason = reason;
   log.info(`status: ${status} (${reason})`);
@@ -395,10 +409,11 @@ async function archiveAndDeliver(
   const archivePath = await freeArchivePath(settings.workDir, set.archiveName, log);
   const archiveName = path.basename(archivePath);
   const manifestPath = `${archivePath}.manifest.json`;
+  const setId = deps.newId();
   const manifestFor = (): Manifest =>
     buildManifest({
       tool: deps.tool,
-      setId: deps.newId(),
+      setId,
       createdAt: started.toISOString(),
       runId: deps.runId,
       status: set.schemas.every((s) => s.outcome === 'success') ? 'success' : 'partial',
@@ -413,6 +428,7 @@ async function archiveAndDeliver(
     ...logs.map((s) => ({ name: `logs/${path.basename(s.oracleLog!)}`, file: s.oracleLog! })),
   ];
   const archiveReport: ArchiveReport = {
+    setId,
     name: archiveName,
     path: archivePath,
     bytes: 0,
@@ -603,4 +619,76 @@ async function removeArchivedDumps(
     }
     if (safe.has(schema.name)) log.info(`removed the dump files of ${schema.name}: they are safely archived`);
   }
+}
+
+/** Every retention warning (a delete that failed), which makes the run partial. */
+function retentionWarnings(retention: RetentionReport | undefined): string[] {
+  if (!retention) return [];
+  return [
+    ...retention.places.flatMap((p) => p.warnings.map((w) => `${p.place}: ${w}`)),
+    ...(retention.leftoverDumps?.warnings ?? []),
+    ...(retention.runLogs?.warnings ?? []),
+  ];
+}
+
+/**
+ * Retention, once this run's copies are verified: leftover dumps first (proving a dump is ours needs the old
+ * manifests that set retention may remove), then every place, then old run logs. A dry run plans the same
+ * without deleting, as if this run had produced a good backup.
+ */
+async function applyRetentionEverywhere(
+  settings: Settings,
+  report: RunReport,
+  deps: PipelineDeps,
+  dryRun: boolean,
+): Promise<RetentionReport> {
+  const { log } = deps;
+  const good = report.archives.filter((a) => a.verified);
+  const thisRunSetIds = good.map((a) => a.setId);
+  const runProducedGoodBackup = dryRun || good.some((a) => a.destinations.some((d) => d.ok));
+  const now = deps.clock();
+  const retention: RetentionReport = { places: [] };
+
+  if (!settings.keepDumps) {
+    retention.leftoverDumps = await removeLeftoverDumps({
+      dumpPath: settings.dumpPath,
+      workDir: settings.workDir,
+      dumpName: settings.dumpName,
+      dryRun,
+      runProducedGoodBackup,
+      thisRunSetIds,
+    });
+  }
+
+  const places = [
+    createFolderPlace(settings.workDir, 'local'),
+    ...settings.copyTo.map((folder) => createFolderPlace(folder, 'copy-to')),
+  ];
+  for (const place of places) {
+    const result = await applyRetention(place, policyFor(settings.retention, place.kind), {
+      now,
+      dryRun,
+      runProducedGoodBackup,
+      thisRunSetIds,
+      database: settings.connectString,
+      calendar: 'local',
+    });
+    retention.places.push(result);
+    const verb = dryRun ? 'would delete' : 'deleted';
+    log.info(
+      `retention at ${result.place}: kept ${result.setsKept}, ${verb} ${result.setsDeleted} set(s)` +
+        (result.blocked ? ` — ${result.blocked}` : '') +
+        (result.bytesFreed ? `, ${formatBytes(result.bytesFreed)} freed` : ''),
+    );
+    for (const set of result.sets.filter((x) => x.action === 'delete'))
+      log.info(`  ${verb} ${set.archives.join(', ')} (${set.reasons.join('; ')})`);
+    for (const warning of result.warnings) log.warn(`retention at ${result.place}: ${warning}`);
+  }
+
+  retention.runLogs = await purgeRunLogs(
+    createFolderPlace(settings.logDir, 'local', `log-dir ${settings.logDir}`),
+    settings.retention.logRetentionDays,
+    { now, dryRun, runProducedGoodBackup },
+  );
+  return retention;
 }

@@ -1,4 +1,7 @@
 // The machine-readable record of one run: what the summary, outputs and report JSON are all made from.
+import type { PlaceRetentionResult } from './retention/apply.js';
+import type { LeftoverDumpsResult } from './retention/dumps.js';
+import type { RunLogPurgeResult } from './retention/run-logs.js';
 import type { ArchivedEntry, Finding, RunStatus, SchemaOutcome, FailOn } from './types.js';
 
 export interface DumpFileReport {
@@ -52,6 +55,8 @@ export interface DestinationReport {
 }
 
 export interface ArchiveReport {
+  /** The backup set's id, as in its manifest. */
+  setId: string;
   name: string;
   path: string;
   bytes: number;
@@ -79,6 +84,13 @@ export interface PreflightCheck {
   detail: string;
 }
 
+export interface RetentionReport {
+  /** One per place: work dir, each copy-to folder, the SFTP folder. */
+  places: PlaceRetentionResult[];
+  leftoverDumps?: LeftoverDumpsResult;
+  runLogs?: RunLogPurgeResult;
+}
+
 export interface RunReport {
   tool: { name: string; version: string };
   id: string;
@@ -97,6 +109,7 @@ export interface RunReport {
   /** Problems that belong to no single schema (configuration, destinations, clean-up). */
   findings: Finding[];
   plan?: PlanReport;
+  retention?: RetentionReport;
   bytesExported: number;
   bytesArchived: number;
   logPath?: string;

@@ -7,6 +7,8 @@ export interface StatusInput {
   archives: ArchiveReport[];
   /** Run-level problems; an `error` among them means something went wrong beyond the schemas. */
   findings: Finding[];
+  /** Deletes that failed during retention: never fatal, but the run is not clean. */
+  retentionWarnings?: string[];
 }
 
 /** A set counts as backed up when its archive verified locally and reached at least one place intact. */
@@ -38,6 +40,8 @@ export function decideStatus(input: StatusInput): { status: RunStatus; reason: s
   if (unverified.length > 0) problems.push(`${unverified.length} archive(s) failed verification`);
   const errors = input.findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) problems.push(`${errors.length} other error(s)`);
+  const retention = input.retentionWarnings ?? [];
+  if (retention.length > 0) problems.push(`retention failed to delete ${retention.length} item(s)`);
   if (problems.length > 0) return { status: 'partial', reason: problems.join('; ') };
   return {
     status: 'success',

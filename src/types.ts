@@ -1,4 +1,5 @@
 // Shared types of the pure core. Nothing here imports @actions/*, the file system or the clock.
+import type { RetentionSettings } from './settings/retention-settings.js';
 
 /** Overall result of a run, as the contract defines it. */
 export type RunStatus = 'success' | 'partial' | 'failure';
@@ -42,6 +43,7 @@ export interface Settings {
   logDir: string;
   failOn: FailOn;
   dryRun: boolean;
+  retention: RetentionSettings;
 }
 
 /** Values for the `{token}` placeholders of names. */

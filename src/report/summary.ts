@@ -121,6 +121,8 @@ export function buildSummary(report: RunReport): string {
     );
   }
 
+  if (report.retention) parts.push(...retentionSection(report));
+
   const problems = [
     ...(report.findings.length ? findingLines('run', report.findings) : []),
     ...report.schemas.flatMap((s) => findingLines(s.name, s.findings)),
@@ -174,4 +176,52 @@ export function buildSummary(report: RunReport): string {
     text += "\n\n…the summary was cut to stay under GitHub's size limit; the run log has everything.\n";
   }
   return text;
+}
+
+function retentionSection(report: RunReport): string[] {
+  const retention = report.retention!;
+  const deleted = report.dryRun ? 'Would delete' : 'Deleted';
+  const parts = ['### Retention'];
+  parts.push(
+    table(
+      ['Place', 'Kept', deleted, 'Freed', 'Oldest kept', 'Newest kept', 'Note'],
+      retention.places.map((p) => [
+        `\`${escapeMarkdown(p.place)}\``,
+        String(p.setsKept),
+        String(p.setsDeleted) + (p.setsFailed ? ` (${p.setsFailed} failed)` : ''),
+        formatBytes(p.bytesFreed),
+        p.oldestKept ? p.oldestKept.createdAt : '—',
+        p.newestKept ? p.newestKept.createdAt : '—',
+        escapeMarkdown([p.blocked, ...p.warnings].filter(Boolean).join('; ') || '—'),
+      ]),
+    ),
+  );
+  const gone = retention.places.flatMap((p) =>
+    p.sets
+      .filter((x) => x.action === 'delete')
+      .map(
+        (x) =>
+          `- \`${escapeMarkdown(p.place)}\`: ${escapeMarkdown(x.archives.join(', '))} — ${escapeMarkdown(x.reasons.join('; '))}`,
+      ),
+  );
+  if (gone.length > 0) {
+    const shown = gone.slice(0, 100);
+    if (gone.length > shown.length) shown.push(`- …and ${gone.length - shown.length} more in the run log`);
+    parts.push(
+      `<details><summary>${deleted} ${gone.length} backup set(s)</summary>\n\n${shown.join('\n')}\n</details>`,
+    );
+  }
+  const extra: string[] = [];
+  const dumps = retention.leftoverDumps;
+  if (dumps && dumps.removed.length > 0)
+    extra.push(
+      `${deleted.toLowerCase()} ${dumps.removed.length} leftover dump file(s) of earlier runs (${formatBytes(dumps.bytesFreed)})`,
+    );
+  const logs = retention.runLogs;
+  if (logs && logs.removed.length > 0)
+    extra.push(
+      `${deleted.toLowerCase()} ${logs.removed.length} run log(s) older than ${logs.logRetentionDays} days`,
+    );
+  if (extra.length > 0) parts.push(extra.map((e) => `- ${e}`).join('\n'));
+  return parts;
 }

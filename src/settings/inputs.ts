@@ -1,6 +1,7 @@
 // The only module that reads inputs through @actions/core; everything it decides is in parseSettings.
 import * as core from '@actions/core';
 import type { Settings } from '../types.js';
+import { RETENTION_INPUT_NAMES } from './retention-settings.js';
 import { parseSettings, type Env } from './settings.js';
 
 /** Every input this version reads, as named in action.yml. */
@@ -25,6 +26,7 @@ export const INPUT_NAMES = [
   'log-dir',
   'fail-on',
   'dry-run',
+  ...RETENTION_INPUT_NAMES,
 ] as const;
 
 /** The configuration is invalid; `errors` lists every problem (input, value given, what is allowed). */

@@ -7,6 +7,7 @@ import type { FailOn, SchemaSettings, Settings } from '../types.js';
 import { NAME_TOKENS, validateNameTemplate } from './names.js';
 import { Collector, MASKED, show } from './collector.js';
 import { parseBoolean, parseDuration, parseList } from './parse.js';
+import { parseRetentionSettings } from './retention-settings.js';
 
 export type RawInputs = Record<string, string>;
 export type Env = Record<string, string | undefined>;
@@ -706,6 +707,8 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
     }
   }
 
+  const retention = parseRetentionSettings(get, c);
+
   if (c.errors.length > 0 || !level.success || !failOn.success || !keepDumps.ok || !dryRun.ok)
     return { ok: false, errors: c.errors, secrets: c.secrets };
 
@@ -728,6 +731,7 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
     logDir,
     failOn: failOn.data satisfies FailOn,
     dryRun: dryRun.value,
+    retention,
   };
   return { ok: true, settings, secrets: c.secrets, warnings: c.warnings };
 }
