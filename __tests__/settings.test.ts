@@ -62,6 +62,8 @@ describe('parseSettings: valid configurations', () => {
           overrides: {},
           logRetentionDays: 30,
         },
+        smtp: undefined,
+        reportLanguage: 'en',
       } satisfies Settings,
       secrets: [
         'S3cret!pw',

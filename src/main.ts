@@ -3,16 +3,20 @@
 import * as core from '@actions/core';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { expdpProcessRunner } from './export/expdp-process.js';
 import { runBackup } from './pipeline.js';
+import { buildEmail, sendEmail, shouldSend } from './report/email.js';
+import type { ReportLanguage } from './report/i18n.js';
 import { RunLog } from './report/run-log.js';
 import { buildSummary } from './report/summary.js';
 import type { RunReport } from './run-report.js';
 import { ConfigurationError, loadSettings } from './settings/inputs.js';
 import { makeNameTokens } from './settings/names.js';
+import type { SmtpSettings } from './settings/smtp-settings.js';
 import { rememberTempDir } from './state.js';
-import { stepFails } from './status.js';
+import { decideStatus, stepFails } from './status.js';
 import { TOOL } from './version.js';
 
 export async function run(): Promise<void> {
@@ -52,6 +56,8 @@ export async function run(): Promise<void> {
     const stem = `oracle-backup_${tokens.date}_${tokens.time}`;
     report.logPath = path.join(settings.logDir, `${stem}.log`);
     report.reportPath = path.join(settings.logDir, `${stem}.report.json`);
+    // Before the report and log are written, so both record whether the e-mail went out.
+    if (settings.smtp) await emailReport(settings.smtp, settings.reportLanguage, report, log);
     try {
       await mkdir(settings.logDir, { recursive: true });
       await writeFile(report.reportPath, log.scrub(JSON.stringify(report, null, 2)) + '\n');
@@ -72,6 +78,51 @@ export async function run(): Promise<void> {
     // Anything unexpected: still say so loudly and fail the step.
     core.setOutput('status', 'failure');
     core.setFailed(`oracle-backup-action failed unexpectedly: ${(error as Error).stack ?? String(error)}`);
+  }
+}
+
+/** Sends the e-mail report when `email-on` asks for it; a failure makes the run partial, never worse. */
+async function emailReport(
+  smtp: SmtpSettings,
+  lang: ReportLanguage,
+  report: RunReport,
+  log: RunLog,
+): Promise<void> {
+  if (!shouldSend(smtp.emailOn, report.status)) {
+    log.info(`e-mail report not sent: email-on is ${smtp.emailOn} and the run is ${report.status}`);
+    return;
+  }
+  const message = buildEmail(report, {
+    lang,
+    runLogText: log.text(),
+    runLogName: path.basename(report.logPath ?? 'oracle-backup.log'),
+    host: hostname(),
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    subjectTemplate: smtp.subject,
+    scrub: (text) => log.scrub(text),
+  });
+  const sent = await sendEmail(smtp, message);
+  if (sent.ok) {
+    log.info(`e-mail report sent to ${smtp.to.join(', ')}`);
+    return;
+  }
+  log.error(`e-mail report not sent: ${sent.error}`);
+  report.findings.push({
+    severity: 'error',
+    code: 'EMAIL',
+    message: `e-mail report not sent: ${sent.error}`,
+    advice:
+      'Fix the smtp-* inputs or the mail server as the message says; the backup itself is not affected.',
+  });
+  const { status, reason } = decideStatus({
+    schemas: report.schemas,
+    archives: report.archives,
+    findings: report.findings,
+  });
+  // An e-mail problem never makes a run worse than partial, nor better than it was.
+  if (report.status === 'success') {
+    report.status = status;
+    report.statusReason = reason;
   }
 }
 

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeFolderError } from './deliver/folder.js';
+import { checkSmtp } from './report/email.js';
 import { formatBytes } from './report/format.js';
 import type { PreflightCheck } from './run-report.js';
 import type { Settings } from './types.js';
@@ -99,6 +100,12 @@ export async function runPreflight(settings: Settings): Promise<PreflightResult>
   for (const folder of settings.copyTo) {
     const problem = await checkWritableFolder(folder);
     add(`copy-to ${folder}`, !problem, problem ?? 'reachable and writable', false);
+  }
+  if (settings.smtp) {
+    // Connect and log in without sending: a wrong password should show before a long export, not after it.
+    const smtp = await checkSmtp(settings.smtp);
+    const where = `smtp ${settings.smtp.host}:${settings.smtp.port}`;
+    add(where, smtp.ok, smtp.ok ? 'connected and logged in' : (smtp.error ?? 'failed'), false);
   }
   return { checks, expdp, canExport };
 }

@@ -1,5 +1,7 @@
 // Shared types of the pure core. Nothing here imports @actions/*, the file system or the clock.
+import type { ReportLanguage } from './report/i18n.js';
 import type { RetentionSettings } from './settings/retention-settings.js';
+import type { SmtpSettings } from './settings/smtp-settings.js';
 
 /** Overall result of a run, as the contract defines it. */
 export type RunStatus = 'success' | 'partial' | 'failure';
@@ -44,6 +46,9 @@ export interface Settings {
   failOn: FailOn;
   dryRun: boolean;
   retention: RetentionSettings;
+  /** Undefined when no e-mail report is configured. */
+  smtp?: SmtpSettings;
+  reportLanguage: ReportLanguage;
 }
 
 /** Values for the `{token}` placeholders of names. */

@@ -3,6 +3,7 @@ import * as core from '@actions/core';
 import type { Settings } from '../types.js';
 import { RETENTION_INPUT_NAMES } from './retention-settings.js';
 import { parseSettings, type Env } from './settings.js';
+import { SMTP_INPUT_NAMES } from './smtp-settings.js';
 
 /** Every input this version reads, as named in action.yml. */
 export const INPUT_NAMES = [
@@ -27,6 +28,7 @@ export const INPUT_NAMES = [
   'fail-on',
   'dry-run',
   ...RETENTION_INPUT_NAMES,
+  ...SMTP_INPUT_NAMES,
 ] as const;
 
 /** The configuration is invalid; `errors` lists every problem (input, value given, what is allowed). */

@@ -8,6 +8,7 @@ import { NAME_TOKENS, validateNameTemplate } from './names.js';
 import { Collector, MASKED, show } from './collector.js';
 import { parseBoolean, parseDuration, parseList } from './parse.js';
 import { parseRetentionSettings } from './retention-settings.js';
+import { parseReportLanguage, parseSmtpSettings } from './smtp-settings.js';
 
 export type RawInputs = Record<string, string>;
 export type Env = Record<string, string | undefined>;
@@ -708,6 +709,8 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
   }
 
   const retention = parseRetentionSettings(get, c);
+  const smtp = parseSmtpSettings(get, c);
+  const reportLanguage = parseReportLanguage(get, c);
 
   if (c.errors.length > 0 || !level.success || !failOn.success || !keepDumps.ok || !dryRun.ok)
     return { ok: false, errors: c.errors, secrets: c.secrets };
@@ -732,6 +735,8 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
     failOn: failOn.data satisfies FailOn,
     dryRun: dryRun.value,
     retention,
+    smtp,
+    reportLanguage,
   };
   return { ok: true, settings, secrets: c.secrets, warnings: c.warnings };
 }
