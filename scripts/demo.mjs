@@ -2,11 +2,12 @@
 // `npm run demo`: runs the real bundle (dist/index.js) the way a runner does — inputs as INPUT_* variables,
 // GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files — against the simulated Oracle in __tests__/oracle-sim, with three
 // schemas (one ends with skipped tables), an AES-256 archive and a copy to a local "network" folder.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SMTPServer } from 'smtp-server';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'demo-output');
@@ -22,6 +23,7 @@ const dirs = {
   work: path.join(out, 'backups'),
   share: path.join(out, 'network-share', 'oracle'),
   runner: path.join(out, 'runner'),
+  mail: path.join(out, 'mail'),
 };
 for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
 
@@ -51,6 +53,25 @@ const files = {
 };
 for (const file of Object.values(files)) await writeFile(file, '');
 
+// A local mail server stands in for the company relay: it keeps what arrives as .eml files.
+const mails = [];
+const smtp = new SMTPServer({
+  authOptional: true,
+  disabledCommands: ['STARTTLS', 'AUTH'],
+  logger: false,
+  onData(stream, _session, callback) {
+    const chunks = [];
+    stream.on('data', (chunk) => chunks.push(chunk));
+    stream.on('end', async () => {
+      const file = path.join(dirs.mail, `report-${mails.length + 1}.eml`);
+      await writeFile(file, Buffer.concat(chunks));
+      mails.push(file);
+      callback();
+    });
+  },
+});
+await new Promise((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+
 const inputs = {
   'connect-string': 'demo-db:1521/ORCLPDB1',
   username: 'backup_user',
@@ -63,6 +84,11 @@ const inputs = {
   'archive-password': 'demo-Archive-Key-1',
   // The skipped tables make this run `partial`; the demo shows it without failing the command.
   'fail-on': 'failure',
+  'smtp-host': '127.0.0.1',
+  'smtp-port': String(smtp.server.address().port),
+  'smtp-security': 'none',
+  'email-from': 'oracle-backup@demo.example',
+  'email-to': 'dba@demo.example',
 };
 const env = {
   PATH: process.env.PATH,
@@ -75,7 +101,10 @@ const env = {
 for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
 
 console.log('Running dist/index.js against the simulated Oracle (schemas HR, SALES, AUDIT)…\n');
-const result = spawnSync(process.execPath, [dist], { env, stdio: 'inherit' });
+// Asynchronous, so the mail server in this process can answer while the action runs.
+const child = spawn(process.execPath, [dist], { env, stdio: 'inherit' });
+const exitCode = await new Promise((resolve) => child.on('close', resolve));
+await new Promise((resolve) => smtp.close(resolve));
 
 const outputs = Object.fromEntries(
   [...(await readFile(files.GITHUB_OUTPUT, 'utf8')).matchAll(/^([^<\n]+)<<(.+)\n([\s\S]*?)\n\2$/gm)].map(
@@ -84,7 +113,7 @@ const outputs = Object.fromEntries(
 );
 const report = outputs.report ? JSON.parse(await readFile(outputs.report, 'utf8')) : undefined;
 console.log('\n──────── demo result ────────');
-console.log(`status:        ${outputs.status} (exit code ${result.status})`);
+console.log(`status:        ${outputs.status} (exit code ${exitCode})`);
 console.log(`archive:       ${outputs.archives || '(none)'}`);
 console.log(`sha256:        ${outputs['archive-sha256'] || '(none)'}`);
 console.log(`manifest:      ${outputs.manifest || '(none)'}`);
@@ -92,7 +121,7 @@ console.log(`copy:          ${dirs.share}`);
 console.log(`job summary:   ${files.GITHUB_STEP_SUMMARY}`);
 console.log(`report JSON:   ${outputs.report || '(none)'}`);
 console.log(`run log:       ${report?.logPath ?? '(none)'}`);
-console.log('e-mail:        not configured in this demo (the e-mail report arrives with its own issue)');
+console.log(`e-mail:        ${mails.join(', ') || '(none arrived)'} (received by a local SMTP server)`);
 console.log(`outputs file:  ${files.GITHUB_OUTPUT}`);
 console.log(`\nOpen the archive with: 7z x -p${inputs['archive-password']} "${outputs.archives}"`);
-process.exit(result.status === 0 ? 0 : 1);
+process.exit(exitCode === 0 ? 0 : 1);
