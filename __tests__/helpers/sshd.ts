@@ -1,0 +1,274 @@
+// A real OpenSSH server for the SFTP tests and the benchmark: /usr/sbin/sshd on two free loopback ports with
+// generated host keys, a dedicated local user (tests run as root, and root must not be the one tested: permission
+// errors would not happen), password and public-key login. The second port forces internal-sftp, so an exec
+// channel (remote sha256sum) is refused there and the read-back path can be tested.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const SSHD = '/usr/sbin/sshd';
+export const TEST_USER = 'obatest';
+
+export interface TestKeys {
+  /** OpenSSH format, no passphrase. */
+  ed25519: string;
+  /** OpenSSH format, encrypted with `passphrase`. */
+  ed25519Encrypted: string;
+  /** PEM (`BEGIN RSA PRIVATE KEY`), no passphrase. */
+  rsaPem: string;
+  /** PEM (`BEGIN RSA PRIVATE KEY`, `Proc-Type: 4,ENCRYPTED`), encrypted with `passphrase`. */
+  rsaPemEncrypted: string;
+  /** PEM (`BEGIN EC PRIVATE KEY`), no passphrase. */
+  ecdsaPem: string;
+  /** OpenSSH format, no passphrase. */
+  ecdsa: string;
+  passphrase: string;
+  /** Paths of the key files (for OpenSSH's own client). */
+  files: { ed25519: string };
+}
+
+export interface TestSshd {
+  host: string;
+  /** Port where exec is allowed (remote sha256sum works). */
+  port: number;
+  /** Port with `ForceCommand internal-sftp`: exec channels never run a command. */
+  sftpOnlyPort: number;
+  /** `SHA256:...` of the ED25519 host key, the one ssh2 and OpenSSH negotiate first. */
+  fingerprint: string;
+  fingerprints: { ed25519: string; ecdsa: string; rsa: string };
+  user: string;
+  uid: number;
+  gid: number;
+  password: string;
+  keys: TestKeys;
+  /** A folder owned by the test user, removed by stop(). */
+  root: string;
+  /** sshd's log (stderr) so far. */
+  log(): string;
+  /** Connections sshd accepted on `port` (or the given port) so far. */
+  connections(port?: number): number;
+  /** Kills the test user's processes: the per-connection sshd children, which drops every open connection. */
+  killSessions(): number;
+  stop(): Promise<void>;
+}
+
+/** Why sshd cannot run here, or undefined when it can. In CI a reason is a failure, not a skip. */
+export function sshdUnavailableReason(): string | undefined {
+  if (process.platform !== 'linux') return 'the SFTP tests need Linux (OpenSSH sshd and useradd)';
+  if (!existsSync(SSHD)) return `${SSHD} is missing (apt-get install -y openssh-server)`;
+  if (process.getuid?.() !== 0) return 'the SFTP tests need root (they create a local user and start sshd)';
+  return undefined;
+}
+
+function run(cmd: string, args: string[], input?: string): string {
+  const r = spawnSync(cmd, args, { input, encoding: 'utf8' });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function opensshVersion(): number {
+  const r = spawnSync(SSHD, ['-V'], { encoding: 'utf8' });
+  const match = /OpenSSH_(\d+)\.(\d+)/.exec(`${r.stdout}${r.stderr}`);
+  return match ? Number(match[1]) + Number(match[2]) / 100 : 0;
+}
+
+function fingerprintOf(pubFile: string): string {
+  const match = /SHA256:[A-Za-z0-9+/]{43}/.exec(run('ssh-keygen', ['-lf', pubFile]));
+  if (!match) throw new Error(`no SHA256 fingerprint for ${pubFile}`);
+  return match[0];
+}
+
+async function keygen(dir: string, name: string, args: string[]): Promise<string> {
+  const file = path.join(dir, name);
+  run('ssh-keygen', ['-q', '-C', `oba-${name}`, '-f', file, ...args]);
+  return file;
+}
+
+/** Creates the test user when missing and gives it a fresh password (sshd with UsePAM no reads /etc/shadow). */
+function ensureUser(password: string): { uid: number; gid: number } {
+  if (spawnSync('id', ['-u', TEST_USER]).status !== 0) {
+    run('useradd', ['--create-home', '--shell', '/bin/sh', TEST_USER]);
+  }
+  run('chpasswd', [], `${TEST_USER}:${password}\n`);
+  return {
+    uid: Number(run('id', ['-u', TEST_USER]).trim()),
+    gid: Number(run('id', ['-g', TEST_USER]).trim()),
+  };
+}
+
+export async function startSshd(): Promise<TestSshd> {
+  const reason = sshdUnavailableReason();
+  if (reason) throw new Error(reason);
+
+  // Letters and digits only: chpasswd reads `user:password` lines.
+  const password = `Pw${randomBytes(12).toString('hex')}`;
+  const { uid, gid } = ensureUser(password);
+
+  const conf = await mkdtemp(path.join(os.tmpdir(), 'oba-sshd-'));
+  await chmod(conf, 0o755);
+  const root = await mkdtemp(path.join(os.tmpdir(), 'oba-sftp-root-'));
+  await chown(root, uid, gid);
+  await chmod(root, 0o755);
+  // Debian's sshd needs its privilege separation folder; a fresh container does not have it until the service runs.
+  await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+
+  const hostKeys = {
+    ed25519: await keygen(conf, 'ssh_host_ed25519_key', ['-t', 'ed25519', '-N', '']),
+    ecdsa: await keygen(conf, 'ssh_host_ecdsa_key', ['-t', 'ecdsa', '-N', '']),
+    rsa: await keygen(conf, 'ssh_host_rsa_key', ['-t', 'rsa', '-b', '2048', '-N', '']),
+  };
+  const passphrase = `pass ${randomBytes(6).toString('hex')}`;
+  const userKeys = {
+    ed25519: await keygen(conf, 'user_ed25519', ['-t', 'ed25519', '-N', '']),
+    ed25519Encrypted: await keygen(conf, 'user_ed25519_enc', ['-t', 'ed25519', '-N', passphrase]),
+    rsaPem: await keygen(conf, 'user_rsa_pem', ['-t', 'rsa', '-b', '2048', '-m', 'PEM', '-N', '']),
+    rsaPemEncrypted: await keygen(conf, 'user_rsa_pem_enc', [
+      '-t',
+      'rsa',
+      '-b',
+      '2048',
+      '-m',
+      'PEM',
+      '-N',
+      passphrase,
+    ]),
+    ecdsaPem: await keygen(conf, 'user_ecdsa_pem', ['-t', 'ecdsa', '-m', 'PEM', '-N', '']),
+    ecdsa: await keygen(conf, 'user_ecdsa', ['-t', 'ecdsa', '-N', '']),
+  };
+  const authorized = await Promise.all(Object.values(userKeys).map((f) => readFile(`${f}.pub`, 'utf8')));
+  await writeFile(path.join(conf, 'authorized_keys'), authorized.join(''), { mode: 0o644 });
+  const read = (f: string) => readFile(f, 'utf8');
+
+  const port = await freePort();
+  let sftpOnlyPort = await freePort();
+  while (sftpOnlyPort === port) sftpOnlyPort = await freePort();
+
+  const config = [
+    `Port ${port}`,
+    `Port ${sftpOnlyPort}`,
+    'ListenAddress 127.0.0.1',
+    ...Object.values(hostKeys).map((k) => `HostKey ${k}`),
+    `PidFile ${path.join(conf, 'sshd.pid')}`,
+    `AuthorizedKeysFile ${path.join(conf, 'authorized_keys')}`,
+    'PubkeyAuthentication yes',
+    'PasswordAuthentication yes',
+    'KbdInteractiveAuthentication no',
+    // Password login without PAM checks /etc/shadow directly: works the same in any Debian container.
+    'UsePAM no',
+    // The key file lives under /tmp (mode 1777), which StrictModes would refuse.
+    'StrictModes no',
+    'PermitRootLogin no',
+    `AllowUsers ${TEST_USER}`,
+    'Subsystem sftp internal-sftp',
+    'LogLevel VERBOSE',
+    'MaxStartups 100:30:200',
+    'MaxSessions 50',
+    'ClientAliveInterval 0',
+    // OpenSSH 9.8+ penalises sources that fail to log in or crash their session: the tests do both on purpose.
+    ...(opensshVersion() >= 9.08 ? ['PerSourcePenalties no'] : []),
+    `Match LocalPort ${sftpOnlyPort}`,
+    '    ForceCommand internal-sftp',
+    '',
+  ].join('\n');
+  const configFile = path.join(conf, 'sshd_config');
+  await writeFile(configFile, config);
+
+  let log = '';
+  const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => (log += chunk));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sshd did not start within 10 s:\n${log}`)), 10_000);
+    const check = () => {
+      if (log.includes(`port ${port}.`) && log.includes(`port ${sftpOnlyPort}.`)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stderr!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sshd exited with ${code}:\n${log}`));
+    });
+    check();
+  });
+
+  // /proc rather than pgrep: a fresh Debian container has no procps.
+  const killSessions = (): number => {
+    let killed = 0;
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      let status: string;
+      try {
+        status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid) continue;
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+        killed++;
+      } catch {
+        // already gone
+      }
+    }
+    return killed;
+  };
+
+  return {
+    host: '127.0.0.1',
+    port,
+    sftpOnlyPort,
+    fingerprint: fingerprintOf(`${hostKeys.ed25519}.pub`),
+    fingerprints: {
+      ed25519: fingerprintOf(`${hostKeys.ed25519}.pub`),
+      ecdsa: fingerprintOf(`${hostKeys.ecdsa}.pub`),
+      rsa: fingerprintOf(`${hostKeys.rsa}.pub`),
+    },
+    user: TEST_USER,
+    uid,
+    gid,
+    password,
+    keys: {
+      ed25519: await read(userKeys.ed25519),
+      ed25519Encrypted: await read(userKeys.ed25519Encrypted),
+      rsaPem: await read(userKeys.rsaPem),
+      rsaPemEncrypted: await read(userKeys.rsaPemEncrypted),
+      ecdsaPem: await read(userKeys.ecdsaPem),
+      ecdsa: await read(userKeys.ecdsa),
+      passphrase,
+      files: { ed25519: userKeys.ed25519 },
+    },
+    root,
+    log: () => log,
+    connections: (p = port) => log.split('\n').filter((l) => l.includes(`on 127.0.0.1 port ${p} `)).length,
+    killSessions,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      killSessions();
+      await rm(conf, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
