@@ -62,6 +62,7 @@ describe('parseSettings: valid configurations', () => {
           overrides: {},
           logRetentionDays: 30,
         },
+        sftp: undefined,
         smtp: undefined,
         reportLanguage: 'en',
       } satisfies Settings,

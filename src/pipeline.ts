@@ -4,18 +4,21 @@ import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs
 import path from 'node:path';
 import { createZipArchive } from './archive/zip-writer.js';
 import { verifyZipArchive } from './archive/zip-verify.js';
-import { copyToFolder } from './deliver/folder.js';
+import { copyToFolder, type FolderSourceFile } from './deliver/folder.js';
+import { openSftpPlace, sftpLabel, uploadToSftp } from './deliver/sftp.js';
 import { sha256File } from './hash.js';
 import { classifyExport } from './export/classify.js';
 import type { ExportRunner } from './export/expdp-process.js';
 import { parseExpdpLog } from './export/expdp-log.js';
 import { buildParfile, makeJobName, needsMultipleFiles } from './export/parfile.js';
 import { formatBytes } from './report/format.js';
-import { applyRetention } from './retention/apply.js';
+import { applyRetention, type PlaceRetentionResult } from './retention/apply.js';
 import { removeLeftoverDumps } from './retention/dumps.js';
 import { createFolderPlace } from './retention/folder-place.js';
+import type { BackupPlace } from './retention/place.js';
 import { purgeRunLogs } from './retention/run-logs.js';
 import { policyFor } from './settings/retention-settings.js';
+import type { SftpSettings } from './settings/sftp-settings.js';
 import { acquireLock, LockHeldError, type RunLock } from './lock.js';
 import { buildManifest, manifestJson, type Manifest } from './manifest.js';
 import { runPreflight } from './preflight.js';
@@ -527,32 +530,26 @@ async function archiveAndDeliver(
     ],
   });
 
+  // Manifest last: at every destination, a set whose manifest is present is complete.
+  const files: FolderSourceFile[] = [
+    { source: archivePath, name: archiveName, sha256: archiveReport.sha256, bytes: archiveReport.bytes },
+    { source: manifestPath, name: path.basename(manifestPath), sha256: manifestSha, bytes: manifestBytes },
+  ];
   for (const folder of settings.copyTo) {
-    archiveReport.destinations.push(
-      await deliverToFolder(folder, archiveReport, manifestPath, manifestSha, manifestBytes, log),
-    );
+    archiveReport.destinations.push(await deliverToFolder(folder, files, log));
   }
+  if (settings.sftp) archiveReport.destinations.push(await deliverToSftp(settings.sftp, files, log));
   archiveReport.durationMs = deps.clock().getTime() - started.getTime();
   return archiveReport;
 }
 
 async function deliverToFolder(
   folder: string,
-  archive: ArchiveReport,
-  manifestPath: string,
-  manifestSha: string,
-  manifestBytes: number,
+  files: FolderSourceFile[],
   log: RunLog,
 ): Promise<DestinationReport> {
-  log.info(`copying ${archive.name} to ${folder}`);
-  const result = await copyToFolder({
-    folder,
-    files: [
-      { source: archive.path, name: archive.name, sha256: archive.sha256, bytes: archive.bytes },
-      // Manifest last: a set whose manifest is present is complete.
-      { source: manifestPath, name: path.basename(manifestPath), sha256: manifestSha, bytes: manifestBytes },
-    ],
-  });
+  log.info(`copying ${files[0]!.name} to ${folder}`);
+  const result = await copyToFolder({ folder, files });
   if (result.ok) log.info(`${folder}: copied and verified (size and SHA-256 of the copy re-read)`);
   else log.error(`${folder}: copy failed: ${result.error}`);
   return {
@@ -563,8 +560,41 @@ async function deliverToFolder(
     error: result.error,
     durationMs: result.durationMs,
     bytes: result.bytes,
+    throughputBytesPerSec: throughput(result.bytes, result.durationMs),
     files: result.files,
   };
+}
+
+async function deliverToSftp(
+  sftp: SftpSettings,
+  files: FolderSourceFile[],
+  log: RunLog,
+): Promise<DestinationReport> {
+  const label = sftpLabel(sftp);
+  log.info(`uploading ${files[0]!.name} to ${label}`);
+  const result = await uploadToSftp(sftp, files, { log: (line) => log.info(`  ${line}`) });
+  const verification = !result.ok
+    ? 'not verified'
+    : result.verification === 'remote sha256sum'
+      ? `SHA-256 computed on the server (${result.remoteHashCommand ?? 'sha256sum'}) matches`
+      : 'copy read back: size and SHA-256 match';
+  if (result.ok) log.info(`${label}: uploaded and verified (${verification})`);
+  else log.error(`${label}: upload failed after ${result.attempts} attempt(s): ${result.error}`);
+  return {
+    kind: 'sftp',
+    location: sftpLabel(sftp, result.remotePath),
+    ok: result.ok,
+    verification,
+    error: result.error,
+    durationMs: result.durationMs,
+    bytes: result.bytes,
+    throughputBytesPerSec: result.throughputBytesPerSec,
+    files: result.files,
+  };
+}
+
+function throughput(bytes: number, durationMs: number): number {
+  return durationMs > 0 ? Math.round((bytes * 1000) / durationMs) : 0;
 }
 
 /**
@@ -660,29 +690,26 @@ async function applyRetentionEverywhere(
     });
   }
 
-  const places = [
+  const places: BackupPlace[] = [
     createFolderPlace(settings.workDir, 'local'),
     ...settings.copyTo.map((folder) => createFolderPlace(folder, 'copy-to')),
   ];
-  for (const place of places) {
-    const result = await applyRetention(place, policyFor(settings.retention, place.kind), {
-      now,
-      dryRun,
-      runProducedGoodBackup,
-      thisRunSetIds,
-      database: settings.connectString,
-      calendar: 'local',
-    });
-    retention.places.push(result);
-    const verb = dryRun ? 'would delete' : 'deleted';
-    log.info(
-      `retention at ${result.place}: kept ${result.setsKept}, ${verb} ${result.setsDeleted} set(s)` +
-        (result.blocked ? ` — ${result.blocked}` : '') +
-        (result.bytesFreed ? `, ${formatBytes(result.bytesFreed)} freed` : ''),
-    );
-    for (const set of result.sets.filter((x) => x.action === 'delete'))
-      log.info(`  ${verb} ${set.archives.join(', ')} (${set.reasons.join('; ')})`);
-    for (const warning of result.warnings) log.warn(`retention at ${result.place}: ${warning}`);
+  let sftpPlace: (BackupPlace & { close(): Promise<void> }) | undefined;
+  if (settings.sftp) {
+    try {
+      sftpPlace = await openSftpPlace(settings.sftp);
+      places.push(sftpPlace);
+    } catch (error) {
+      const warning = `retention skipped at ${sftpLabel(settings.sftp)}: ${(error as Error).message}`;
+      log.warn(warning);
+      retention.places.push(unreachablePlace(sftpLabel(settings.sftp), settings, dryRun, warning));
+    }
+  }
+  try {
+    const options = { now, dryRun, runProducedGoodBackup, thisRunSetIds };
+    for (const place of places) retention.places.push(await retainAt(place, settings, log, options));
+  } finally {
+    await sftpPlace?.close().catch(() => undefined);
   }
 
   retention.runLogs = await purgeRunLogs(
@@ -691,4 +718,51 @@ async function applyRetentionEverywhere(
     { now, dryRun, runProducedGoodBackup },
   );
   return retention;
+}
+
+/** The retention result of a place that could not be reached: nothing deleted, one warning. */
+function unreachablePlace(
+  label: string,
+  settings: Settings,
+  dryRun: boolean,
+  warning: string,
+): PlaceRetentionResult {
+  return {
+    place: label,
+    kind: 'sftp',
+    dryRun,
+    policy: policyFor(settings.retention, 'sftp'),
+    blocked: 'the place could not be reached, so nothing was deleted there',
+    sets: [],
+    setsKept: 0,
+    setsDeleted: 0,
+    setsFailed: 0,
+    bytesFreed: 0,
+    ignored: [],
+    warnings: [warning],
+    notes: [],
+  };
+}
+
+async function retainAt(
+  place: BackupPlace,
+  settings: Settings,
+  log: RunLog,
+  options: { now: Date; dryRun: boolean; runProducedGoodBackup: boolean; thisRunSetIds: string[] },
+): Promise<PlaceRetentionResult> {
+  const result = await applyRetention(place, policyFor(settings.retention, place.kind), {
+    ...options,
+    database: settings.connectString,
+    calendar: 'local',
+  });
+  const verb = options.dryRun ? 'would delete' : 'deleted';
+  log.info(
+    `retention at ${result.place}: kept ${result.setsKept}, ${verb} ${result.setsDeleted} set(s)` +
+      (result.blocked ? ` — ${result.blocked}` : '') +
+      (result.bytesFreed ? `, ${formatBytes(result.bytesFreed)} freed` : ''),
+  );
+  for (const set of result.sets.filter((x) => x.action === 'delete'))
+    log.info(`  ${verb} ${set.archives.join(', ')} (${set.reasons.join('; ')})`);
+  for (const warning of result.warnings) log.warn(`retention at ${result.place}: ${warning}`);
+  return result;
 }

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeFolderError } from './deliver/folder.js';
+import { preflightSftp, sftpLabel } from './deliver/sftp.js';
 import { checkSmtp } from './report/email.js';
 import { formatBytes } from './report/format.js';
 import type { PreflightCheck } from './run-report.js';
@@ -100,6 +101,11 @@ export async function runPreflight(settings: Settings): Promise<PreflightResult>
   for (const folder of settings.copyTo) {
     const problem = await checkWritableFolder(folder);
     add(`copy-to ${folder}`, !problem, problem ?? 'reachable and writable', false);
+  }
+  if (settings.sftp) {
+    // Connects, pins the host key and writes a probe file: a wrong fingerprint shows before the export.
+    const sftp = await preflightSftp(settings.sftp);
+    add(sftpLabel(settings.sftp), sftp.ok, sftp.detail, false);
   }
   if (settings.smtp) {
     // Connect and log in without sending: a wrong password should show before a long export, not after it.

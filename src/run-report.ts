@@ -43,7 +43,7 @@ export interface DestinationFileReport {
 }
 
 export interface DestinationReport {
-  kind: 'local' | 'folder';
+  kind: 'local' | 'folder' | 'sftp';
   location: string;
   ok: boolean;
   /** How the copy was checked, in words (shown in the summary). */
@@ -51,6 +51,8 @@ export interface DestinationReport {
   error?: string;
   durationMs: number;
   bytes: number;
+  /** Bytes per second of the copy (absent for the local archive). */
+  throughputBytesPerSec?: number;
   files: DestinationFileReport[];
 }
 

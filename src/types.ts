@@ -1,6 +1,7 @@
 // Shared types of the pure core. Nothing here imports @actions/*, the file system or the clock.
 import type { ReportLanguage } from './report/i18n.js';
 import type { RetentionSettings } from './settings/retention-settings.js';
+import type { SftpSettings } from './settings/sftp-settings.js';
 import type { SmtpSettings } from './settings/smtp-settings.js';
 
 /** Overall result of a run, as the contract defines it. */
@@ -46,6 +47,8 @@ export interface Settings {
   failOn: FailOn;
   dryRun: boolean;
   retention: RetentionSettings;
+  /** Undefined when no SFTP destination is configured. */
+  sftp?: SftpSettings;
   /** Undefined when no e-mail report is configured. */
   smtp?: SmtpSettings;
   reportLanguage: ReportLanguage;

@@ -9,6 +9,7 @@ import type { Finding, RunStatus, SchemaOutcome } from '../types.js';
 export const SUMMARY_LIMIT = 512 * 1024;
 
 const STATUS_ICON: Record<RunStatus, string> = { success: '✅', partial: '⚠️', failure: '❌' };
+const DESTINATION_KIND = { local: 'work-dir', folder: 'folder', sftp: 'SFTP' } as const;
 const OUTCOME_LABEL: Record<SchemaOutcome, string> = {
   success: '✅ success',
   warning: '⚠️ completed with errors',
@@ -107,14 +108,15 @@ export function buildSummary(report: RunReport): string {
     parts.push('### Destinations');
     parts.push(
       table(
-        ['Archive', 'Destination', 'Result', 'Verification', 'Time'],
+        ['Archive', 'Destination', 'Result', 'Verification', 'Time', 'Throughput'],
         report.archives.flatMap((a) =>
           a.destinations.map((d) => [
             escapeMarkdown(a.name),
-            `${d.kind === 'local' ? 'work-dir' : 'folder'} \`${escapeMarkdown(d.location)}\``,
+            `${DESTINATION_KIND[d.kind]} \`${escapeMarkdown(d.location)}\``,
             d.ok ? '✅ copied' : `❌ ${escapeMarkdown(d.error ?? 'failed')}`,
             escapeMarkdown(d.verification),
             duration(d.durationMs),
+            d.throughputBytesPerSec ? `${formatBytes(d.throughputBytesPerSec)}/s` : '—',
           ]),
         ),
       ),

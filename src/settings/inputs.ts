@@ -3,6 +3,7 @@ import * as core from '@actions/core';
 import type { Settings } from '../types.js';
 import { RETENTION_INPUT_NAMES } from './retention-settings.js';
 import { parseSettings, type Env } from './settings.js';
+import { SFTP_INPUT_NAMES } from './sftp-settings.js';
 import { SMTP_INPUT_NAMES } from './smtp-settings.js';
 
 /** Every input this version reads, as named in action.yml. */
@@ -27,6 +28,7 @@ export const INPUT_NAMES = [
   'log-dir',
   'fail-on',
   'dry-run',
+  ...SFTP_INPUT_NAMES,
   ...RETENTION_INPUT_NAMES,
   ...SMTP_INPUT_NAMES,
 ] as const;

@@ -8,6 +8,7 @@ import { NAME_TOKENS, validateNameTemplate } from './names.js';
 import { Collector, MASKED, show } from './collector.js';
 import { parseBoolean, parseDuration, parseList } from './parse.js';
 import { parseRetentionSettings } from './retention-settings.js';
+import { parseSftpSettings } from './sftp-settings.js';
 import { parseReportLanguage, parseSmtpSettings } from './smtp-settings.js';
 
 export type RawInputs = Record<string, string>;
@@ -709,6 +710,7 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
   }
 
   const retention = parseRetentionSettings(get, c);
+  const sftp = parseSftpSettings(get, c);
   const smtp = parseSmtpSettings(get, c);
   const reportLanguage = parseReportLanguage(get, c);
 
@@ -735,6 +737,7 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
     failOn: failOn.data satisfies FailOn,
     dryRun: dryRun.value,
     retention,
+    sftp,
     smtp,
     reportLanguage,
   };
