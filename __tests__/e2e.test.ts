@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/prom
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NODE24, type ActionRun } from './helpers/run-action.js';
+import { NODE24, SYSTEM_NODE, type ActionRun } from './helpers/run-action.js';
 import {
   ARCHIVE_PASSWORD,
   PASSWORD,
@@ -41,7 +41,10 @@ describe('the bundled action end to end', () => {
   });
 
   describe.each([
-    ['this Node', undefined],
+    [
+      `the machine's Node ${execFileSync(SYSTEM_NODE, ['--version'], { encoding: 'utf8' }).trim()}`,
+      SYSTEM_NODE,
+    ],
     ['Node 24', NODE24],
   ])('a clean run of three schemas (%s)', (_label, node) => {
     let s: Scenario;

