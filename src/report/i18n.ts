@@ -1,6 +1,7 @@
-// The words of the reports (e-mail, later the job summary) in each `report-language`. English is the reference:
+// The words of the reports (e-mail, job summary) in each `report-language`. English is the reference:
 // its keys and `{param}` names are the type every other catalogue must match, so a missing key does not compile.
-// What the pipeline writes itself (reasons, Oracle findings and their advice, paths) stays as written.
+// What the pipeline writes itself (reasons, Oracle findings and their advice, paths) stays as written; the advice
+// for local failures (advice.ts) is here, so the summary shows it in the report language.
 import { formatDuration } from '../settings/parse.js';
 
 export const REPORT_LANGUAGES = ['en', 'pt-BR', 'es'] as const;
@@ -101,6 +102,80 @@ const en = {
   'footer.sentBy': 'Sent by {tool} {version} · run {id}',
   'footer.files': 'Run log: {log} · report: {report}',
   'value.none': '—',
+
+  // The job summary (summary.ts): the same content as the e-mail, plus retention, trend and size alerts.
+  'summary.title': 'Oracle backup: {status}',
+  'summary.titleDryRun': 'Oracle backup dry run: {status}',
+  'summary.database': 'Database {database}',
+  'summary.started': 'started {time}',
+  'summary.took': 'took {duration}',
+  'summary.exported': 'exported {size}',
+  'summary.archived': 'archived {size}',
+  'summary.more': '…and {count} more in the run log.',
+  'summary.cut': "…the summary was shortened to stay under GitHub's size limit; the run log has everything.",
+  'summary.retention': 'Retention',
+  'summary.parfile': '{schema}: parfile',
+  'summary.runLog': 'run log {path}',
+  'summary.report': 'report {path}',
+  'col.tables': 'Tables',
+  'col.archive': 'Archive',
+  'col.throughput': 'Throughput',
+
+  'retention.place': 'Place',
+  'retention.kept': 'Kept',
+  'retention.deleted': 'Deleted',
+  'retention.wouldDelete': 'Would delete',
+  'retention.freed': 'Freed',
+  'retention.oldestKept': 'Oldest kept',
+  'retention.newestKept': 'Newest kept',
+  'retention.note': 'Note',
+  'retention.failed': '{count} failed',
+  'retention.setsDeleted': 'Deleted {count} backup set(s)',
+  'retention.setsWouldDelete': 'Would delete {count} backup set(s)',
+  'retention.dumpsDeleted': 'deleted {count} leftover dump file(s) of earlier runs ({size})',
+  'retention.dumpsWouldDelete': 'would delete {count} leftover dump file(s) of earlier runs ({size})',
+  'retention.logsDeleted': 'deleted {count} run log(s) older than {days} days',
+  'retention.logsWouldDelete': 'would delete {count} run log(s) older than {days} days',
+
+  'trend.title': 'Trend of the last {count} runs',
+  'trend.size': 'Archive size ({unit})',
+  'trend.duration': 'Duration ({unit})',
+  'trend.figures': 'Figures of these runs',
+  'trend.run': 'Run',
+  'trend.none':
+    'The trend of archive size and duration appears from the next run on: the figures of each run are kept in work-dir and carried between runners by the Actions cache.',
+
+  'alert.title': 'Size changes against the last good run',
+  'alert.intro':
+    'A dump that shrank or grew by {percent}% or more since the last good run can mean a dropped table or a runaway log table: check it before relying on this backup.',
+  'alert.shrank': 'shrank by {percent}%',
+  'alert.grew': 'grew by {percent}%',
+  'alert.before': 'Last good run',
+  'alert.now': 'This run',
+  'alert.change': 'Change',
+
+  // Local failures (advice.ts): what happened and what to do, next to the Oracle codes of oracle-messages.ts.
+  'advice.expdpNotFound.meaning': 'the Data Pump client (expdp) was not found on the runner',
+  'advice.expdpNotFound.fix':
+    "Install an Oracle client with Data Pump on the runner and set oracle-home to a full client's home (with bin/expdp), or, for Instant Client (Basic + Tools packages), put its folder on PATH; check that the runner account may execute it.",
+  'advice.diskFull.meaning': 'a disk on the runner or at a destination is full',
+  'advice.diskFull.fix':
+    'Free space where the message says (old archives, leftover dump files, other data) or move work-dir to a larger disk; lower keep-max or retention-days so that retention frees more, and size the disk for the largest dump plus its archive.',
+  'advice.shareUnreachable.meaning': 'the network folder (copy-to) could not be reached',
+  'advice.shareUnreachable.fix':
+    'Check that the share is mounted on the runner (or, on Windows, reachable by its UNC path), that its server is up and reachable, and that the runner account has access to it (service accounts do not see mapped drive letters: use the UNC path); the verified archive stays in work-dir, copy it there again once the share is back.',
+  'advice.permissionDenied.meaning': 'the runner account may not write to a folder',
+  'advice.permissionDenied.fix':
+    'Give the account the job runs as write permission on the folder named (or choose another folder); for a share, on the share and on its file system.',
+  'advice.sftpRefused.meaning': 'the SFTP server refused the connection or the login',
+  'advice.sftpRefused.fix':
+    'Check sftp-host and sftp-port, that the SSH server runs and a firewall lets the runner through, and sftp-username with sftp-private-key or sftp-password (the server may also limit the login methods or source addresses); the verified archive stays in work-dir.',
+  'advice.sftpHostKey.meaning': "the SFTP server's host key is not the one in sftp-fingerprint",
+  'advice.sftpHostKey.fix':
+    "Nothing was sent. Ask the server's administrator whether the key was changed; only then check the new fingerprint out of band and update sftp-fingerprint. An unexpected change may mean someone is intercepting the connection.",
+  'advice.smtpRefused.meaning': 'the mail server refused the connection, the encryption or the login',
+  'advice.smtpRefused.fix':
+    'Check smtp-host, smtp-port with smtp-security (587 starttls, 465 tls), smtp-username and smtp-password (an app password where the provider asks for one), smtp-ca for a relay with a private certificate, and that the runner may reach the relay; the backup itself is not affected.',
 } as const;
 
 /** A key of the catalogue. */
@@ -211,6 +286,81 @@ const ptBR: Messages = {
   'footer.sentBy': 'Enviado por {tool} {version} · execução {id}',
   'footer.files': 'Log de execução: {log} · relatório: {report}',
   'value.none': '—',
+
+  'summary.title': 'Backup Oracle: {status}',
+  'summary.titleDryRun': 'Simulação de backup Oracle: {status}',
+  'summary.database': 'Banco de dados {database}',
+  'summary.started': 'início {time}',
+  'summary.took': 'duração {duration}',
+  'summary.exported': 'exportado {size}',
+  'summary.archived': 'compactado {size}',
+  'summary.more': '…e mais {count} no log de execução.',
+  'summary.cut':
+    '…o resumo foi encurtado para ficar abaixo do limite de tamanho do GitHub; o log de execução tem tudo.',
+  'summary.retention': 'Retenção',
+  'summary.parfile': '{schema}: arquivo de parâmetros (parfile)',
+  'summary.runLog': 'log de execução {path}',
+  'summary.report': 'relatório {path}',
+  'col.tables': 'Tabelas',
+  'col.archive': 'Arquivo ZIP',
+  'col.throughput': 'Velocidade',
+
+  'retention.place': 'Local',
+  'retention.kept': 'Mantidos',
+  'retention.deleted': 'Apagados',
+  'retention.wouldDelete': 'Seriam apagados',
+  'retention.freed': 'Liberado',
+  'retention.oldestKept': 'Mais antigo mantido',
+  'retention.newestKept': 'Mais recente mantido',
+  'retention.note': 'Observação',
+  'retention.failed': '{count} falharam',
+  'retention.setsDeleted': '{count} conjunto(s) de backup apagado(s)',
+  'retention.setsWouldDelete': '{count} conjunto(s) de backup seriam apagados',
+  'retention.dumpsDeleted':
+    '{count} arquivo(s) de dump restante(s) de execuções anteriores apagado(s) ({size})',
+  'retention.dumpsWouldDelete':
+    '{count} arquivo(s) de dump restante(s) de execuções anteriores seriam apagados ({size})',
+  'retention.logsDeleted': '{count} log(s) de execução com mais de {days} dias apagado(s)',
+  'retention.logsWouldDelete': '{count} log(s) de execução com mais de {days} dias seriam apagados',
+
+  'trend.title': 'Tendência das últimas {count} execuções',
+  'trend.size': 'Tamanho do arquivo ZIP ({unit})',
+  'trend.duration': 'Duração ({unit})',
+  'trend.figures': 'Números dessas execuções',
+  'trend.run': 'Execução',
+  'trend.none':
+    'A tendência do tamanho do arquivo ZIP e da duração aparece a partir da próxima execução: os números de cada execução ficam no work-dir e passam de um executor a outro pelo cache do Actions.',
+
+  'alert.title': 'Mudanças de tamanho em relação à última execução boa',
+  'alert.intro':
+    'Um dump que diminuiu ou cresceu {percent}% ou mais desde a última execução boa pode indicar uma tabela removida ou uma tabela de log descontrolada: verifique antes de confiar neste backup.',
+  'alert.shrank': 'diminuiu {percent}%',
+  'alert.grew': 'cresceu {percent}%',
+  'alert.before': 'Última execução boa',
+  'alert.now': 'Esta execução',
+  'alert.change': 'Variação',
+
+  'advice.expdpNotFound.meaning': 'o cliente do Data Pump (expdp) não foi encontrado no executor',
+  'advice.expdpNotFound.fix':
+    'Instale no executor um cliente Oracle com Data Pump e defina oracle-home com a pasta de um cliente completo (com bin/expdp) ou, para o Instant Client (pacotes Basic + Tools), coloque a pasta dele no PATH; verifique se a conta do executor pode executá-lo.',
+  'advice.diskFull.meaning': 'um disco do executor ou de um destino está cheio',
+  'advice.diskFull.fix':
+    'Libere espaço onde a mensagem indica (arquivos ZIP antigos, dumps restantes, outros dados) ou mova o work-dir para um disco maior; reduza keep-max ou retention-days para que a retenção libere mais, e dimensione o disco para o maior dump mais o seu arquivo ZIP.',
+  'advice.shareUnreachable.meaning': 'a pasta de rede (copy-to) não pôde ser acessada',
+  'advice.shareUnreachable.fix':
+    'Verifique se o compartilhamento está montado no executor (ou, no Windows, acessível pelo caminho UNC), se o servidor dele está no ar e acessível e se a conta do executor tem acesso a ele (contas de serviço não veem letras de unidade mapeadas: use o caminho UNC); o arquivo ZIP verificado fica no work-dir, copie-o de novo quando o compartilhamento voltar.',
+  'advice.permissionDenied.meaning': 'a conta do executor não pode gravar em uma pasta',
+  'advice.permissionDenied.fix':
+    'Dê à conta com que o job roda permissão de escrita na pasta indicada (ou escolha outra pasta); num compartilhamento, no compartilhamento e no sistema de arquivos dele.',
+  'advice.sftpRefused.meaning': 'o servidor SFTP recusou a conexão ou o login',
+  'advice.sftpRefused.fix':
+    'Verifique sftp-host e sftp-port, se o servidor SSH está rodando e se o firewall deixa o executor passar, e sftp-username com sftp-private-key ou sftp-password (o servidor também pode limitar os métodos de login ou os endereços de origem); o arquivo ZIP verificado fica no work-dir.',
+  'advice.sftpHostKey.meaning': 'a chave do servidor SFTP não é a de sftp-fingerprint',
+  'advice.sftpHostKey.fix':
+    'Nada foi enviado. Pergunte ao administrador do servidor se a chave foi trocada; só então confira a nova impressão digital por outro canal e atualize sftp-fingerprint. Uma troca inesperada pode significar que alguém está interceptando a conexão.',
+  'advice.smtpRefused.meaning': 'o servidor de e-mail recusou a conexão, a criptografia ou o login',
+  'advice.smtpRefused.fix':
+    'Verifique smtp-host, smtp-port com smtp-security (587 starttls, 465 tls), smtp-username e smtp-password (uma senha de app quando o provedor exigir), smtp-ca para um relay com certificado privado, e se o executor alcança o relay; o backup em si não é afetado.',
 };
 
 const es: Messages = {
@@ -308,6 +458,81 @@ const es: Messages = {
   'footer.sentBy': 'Enviado por {tool} {version} · ejecución {id}',
   'footer.files': 'Registro de ejecución: {log} · informe: {report}',
   'value.none': '—',
+
+  'summary.title': 'Respaldo de Oracle: {status}',
+  'summary.titleDryRun': 'Simulación de respaldo de Oracle: {status}',
+  'summary.database': 'Base de datos {database}',
+  'summary.started': 'inicio {time}',
+  'summary.took': 'duración {duration}',
+  'summary.exported': 'exportado {size}',
+  'summary.archived': 'comprimido {size}',
+  'summary.more': '…y {count} más en el registro de ejecución.',
+  'summary.cut':
+    '…el resumen se acortó para no superar el límite de tamaño de GitHub; el registro de ejecución lo tiene todo.',
+  'summary.retention': 'Retención',
+  'summary.parfile': '{schema}: archivo de parámetros (parfile)',
+  'summary.runLog': 'registro de ejecución {path}',
+  'summary.report': 'informe {path}',
+  'col.tables': 'Tablas',
+  'col.archive': 'Archivo ZIP',
+  'col.throughput': 'Velocidad',
+
+  'retention.place': 'Lugar',
+  'retention.kept': 'Conservados',
+  'retention.deleted': 'Borrados',
+  'retention.wouldDelete': 'Se borrarían',
+  'retention.freed': 'Liberado',
+  'retention.oldestKept': 'Más antiguo conservado',
+  'retention.newestKept': 'Más reciente conservado',
+  'retention.note': 'Nota',
+  'retention.failed': '{count} fallidos',
+  'retention.setsDeleted': '{count} conjunto(s) de respaldo borrado(s)',
+  'retention.setsWouldDelete': 'Se borrarían {count} conjunto(s) de respaldo',
+  'retention.dumpsDeleted':
+    'se borraron {count} archivo(s) de volcado sobrantes de ejecuciones anteriores ({size})',
+  'retention.dumpsWouldDelete':
+    'se borrarían {count} archivo(s) de volcado sobrantes de ejecuciones anteriores ({size})',
+  'retention.logsDeleted': 'se borraron {count} registro(s) de ejecución de más de {days} días',
+  'retention.logsWouldDelete': 'se borrarían {count} registro(s) de ejecución de más de {days} días',
+
+  'trend.title': 'Tendencia de las últimas {count} ejecuciones',
+  'trend.size': 'Tamaño del archivo ZIP ({unit})',
+  'trend.duration': 'Duración ({unit})',
+  'trend.figures': 'Cifras de estas ejecuciones',
+  'trend.run': 'Ejecución',
+  'trend.none':
+    'La tendencia del tamaño del archivo ZIP y de la duración aparece desde la próxima ejecución: las cifras de cada ejecución se guardan en work-dir y pasan de un ejecutor a otro con la caché de Actions.',
+
+  'alert.title': 'Cambios de tamaño respecto de la última ejecución correcta',
+  'alert.intro':
+    'Un volcado que se redujo o creció un {percent}% o más desde la última ejecución correcta puede indicar una tabla eliminada o una tabla de registro desbocada: revíselo antes de confiar en este respaldo.',
+  'alert.shrank': 'se redujo un {percent}%',
+  'alert.grew': 'creció un {percent}%',
+  'alert.before': 'Última ejecución correcta',
+  'alert.now': 'Esta ejecución',
+  'alert.change': 'Variación',
+
+  'advice.expdpNotFound.meaning': 'no se encontró el cliente de Data Pump (expdp) en el ejecutor',
+  'advice.expdpNotFound.fix':
+    'Instale en el ejecutor un cliente de Oracle con Data Pump y defina oracle-home con la carpeta de un cliente completo (con bin/expdp) o, para Instant Client (paquetes Basic + Tools), añada su carpeta al PATH; compruebe que la cuenta del ejecutor puede ejecutarlo.',
+  'advice.diskFull.meaning': 'un disco del ejecutor o de un destino está lleno',
+  'advice.diskFull.fix':
+    'Libere espacio donde indica el mensaje (archivos ZIP antiguos, volcados sobrantes, otros datos) o mueva work-dir a un disco más grande; reduzca keep-max o retention-days para que la retención libere más, y dimensione el disco para el mayor volcado más su archivo ZIP.',
+  'advice.shareUnreachable.meaning': 'no se pudo acceder a la carpeta de red (copy-to)',
+  'advice.shareUnreachable.fix':
+    'Compruebe que el recurso compartido esté montado en el ejecutor (o, en Windows, accesible por su ruta UNC), que su servidor esté encendido y accesible y que la cuenta del ejecutor tenga acceso (las cuentas de servicio no ven las letras de unidad asignadas: use la ruta UNC); el archivo ZIP verificado sigue en work-dir: cópielo de nuevo cuando el recurso vuelva.',
+  'advice.permissionDenied.meaning': 'la cuenta del ejecutor no puede escribir en una carpeta',
+  'advice.permissionDenied.fix':
+    'Dé a la cuenta con la que se ejecuta el job permiso de escritura en la carpeta indicada (o elija otra carpeta); en un recurso compartido, en el recurso y en su sistema de archivos.',
+  'advice.sftpRefused.meaning': 'el servidor SFTP rechazó la conexión o el inicio de sesión',
+  'advice.sftpRefused.fix':
+    'Compruebe sftp-host y sftp-port, que el servidor SSH esté en marcha y que el cortafuegos deje pasar al ejecutor, y sftp-username con sftp-private-key o sftp-password (el servidor también puede limitar los métodos de inicio de sesión o las direcciones de origen); el archivo ZIP verificado sigue en work-dir.',
+  'advice.sftpHostKey.meaning': 'la clave del servidor SFTP no es la de sftp-fingerprint',
+  'advice.sftpHostKey.fix':
+    'No se envió nada. Pregunte al administrador del servidor si la clave cambió; solo entonces compruebe la nueva huella por otro canal y actualice sftp-fingerprint. Un cambio inesperado puede significar que alguien intercepta la conexión.',
+  'advice.smtpRefused.meaning': 'el servidor de correo rechazó la conexión, el cifrado o el inicio de sesión',
+  'advice.smtpRefused.fix':
+    'Compruebe smtp-host, smtp-port con smtp-security (587 starttls, 465 tls), smtp-username y smtp-password (una contraseña de aplicación si el proveedor la exige), smtp-ca para un relay con certificado privado, y que el ejecutor llegue al relay; el respaldo en sí no se ve afectado.',
 };
 
 export const CATALOGUES: Readonly<Record<ReportLanguage, Messages>> = { en, 'pt-BR': ptBR, es };
