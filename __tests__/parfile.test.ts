@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildParfile, makeJobName, needsMultipleFiles } from '../src/export/parfile.js';
+import {
+  buildParfile,
+  flashbackLine,
+  isOurJobName,
+  makeJobName,
+  needsMultipleFiles,
+} from '../src/export/parfile.js';
 
 const spec = {
   username: 'backup',
@@ -52,14 +58,63 @@ describe('buildParfile', () => {
 });
 
 describe('needsMultipleFiles', () => {
-  it('is true for FILESIZE and PARALLEL above 1', () => {
-    expect(needsMultipleFiles(['FILESIZE=10G'])).toBe(true);
-    expect(needsMultipleFiles(['parallel=4'])).toBe(true);
-    expect(needsMultipleFiles(['PARALLEL=1', 'EXCLUDE=STATISTICS'])).toBe(false);
+  it('is true for a FILESIZE and for PARALLEL above 1', () => {
+    expect(needsMultipleFiles({ fileSize: 10 * 1024 ** 3 })).toBe(true);
+    expect(needsMultipleFiles({ parallel: 4 })).toBe(true);
+    expect(needsMultipleFiles({ parallel: 1, fileSize: 0 })).toBe(false);
+    expect(needsMultipleFiles({})).toBe(false);
+  });
+});
+
+describe('parfile lines of issue 3', () => {
+  it('adds PARALLEL, FILESIZE, FLASHBACK_SCN and the schema EXCLUDEs before the extra lines', () => {
+    const text = buildParfile(
+      {
+        ...spec,
+        parallel: 4,
+        fileSize: 1024 ** 3,
+        flashback: { scn: '4812337' },
+        exclude: ['STATISTICS', `TABLE:"IN ('AUDIT_LOG')"`],
+        extra: ['COMPRESSION=METADATA_ONLY'],
+      },
+      { maskPassword: true },
+    );
+    expect(text.split('\n').slice(-7)).toEqual([
+      'PARALLEL=4',
+      'FILESIZE=1GB',
+      'FLASHBACK_SCN=4812337',
+      'EXCLUDE=STATISTICS',
+      `EXCLUDE=TABLE:"IN ('AUDIT_LOG')"`,
+      'COMPRESSION=METADATA_ONLY',
+      '',
+    ]);
+    expect(buildParfile(spec, { maskPassword: true })).not.toMatch(/PARALLEL|FILESIZE|FLASHBACK/);
+  });
+
+  it('writes one FLASHBACK_TIME as Oracle documents it for a parfile', () => {
+    expect(flashbackLine({ time: new Date(2026, 10, 21, 1, 30, 5) })).toBe(
+      `FLASHBACK_TIME="TO_TIMESTAMP('2026-11-21 01:30:05', 'YYYY-MM-DD HH24:MI:SS')"`,
+    );
+  });
+
+  it('writes FILESIZE in the largest whole unit', () => {
+    expect(buildParfile({ ...spec, fileSize: 500 * 1024 ** 2 }, { maskPassword: true })).toContain(
+      'FILESIZE=500MB',
+    );
+    expect(buildParfile({ ...spec, fileSize: 1536 * 1024 + 1 }, { maskPassword: true })).toContain(
+      `FILESIZE=${1536 * 1024 + 1}\n`,
+    );
   });
 });
 
 describe('makeJobName', () => {
+  it('names only what isOurJobName recognises', () => {
+    expect(isOurJobName(makeJobName('"Mixed_Case#1"', '20261121013000'))).toBe(true);
+    expect(isOurJobName('SYS_EXPORT_SCHEMA_01')).toBe(false);
+    expect(isOurJobName('OBA_HR')).toBe(false);
+    expect(isOurJobName('OBA_HR_1"; DROP')).toBe(false);
+  });
+
   it('is recognisable, unique per run and within 30 bytes', () => {
     const name = makeJobName('VERY_LONG_SCHEMA_NAME_FOR_TESTING', '20261121013000');
     expect(name).toMatch(/^OBA_[A-Z0-9]+_[A-Z0-9]+$/);

@@ -44,6 +44,7 @@ describe('parseSettings: valid configurations', () => {
         directory: 'DATA_PUMP_DIR',
         dumpPath: '/u01/app/oracle/admin/ORCL/dpdump',
         oracleHome: '',
+        export: { oracleQueries: true, consistent: true, parallel: 1, fileSize: 0, tool: 'expdp' },
         timeoutMs: HOUR,
         dumpName: '{schema}_{date}_{time}',
         expdpParameters: [],
@@ -228,20 +229,38 @@ describe('parseSettings: schemas', () => {
     ]);
   });
 
-  it('says that parallel and exclude arrive later, and refuses unknown keys', () => {
+  it('reads per-schema parallel and exclude, and refuses unknown keys', () => {
     const schemas =
-      '- name: hr\n  parallel: 4\n  exclude: [STATISTICS]\n- name: sales\n  pasword: typo-secret';
+      "- name: hr\n  parallel: 4\n  exclude: [STATISTICS, 'TABLE:\"IN (''AUDIT_LOG'')\"']\n" +
+      '- name: sales\n  exclude: INDEX\n- name: app\n  pasword: typo-secret';
     const result = parseSettings(inputs({ ...MINIMAL, schemas }), ENV);
     expect(errorsOf(result)).toEqual([
-      'schemas: "parallel" (in hr) is not allowed; per-schema parallel arrives with a later version of this ' +
-        'action; use name, username, password and timeout for now.',
-      'schemas: "exclude" (in hr) is not allowed; per-schema exclude arrives with a later version of this ' +
-        'action; use name, username, password and timeout for now.',
-      'schemas: "pasword" (in sales) is not allowed; it is not a per-schema setting; use name, username, ' +
-        'password and timeout.',
+      'schemas: "pasword" (in app) is not allowed; it is not a per-schema setting; use name, username, ' +
+        'password, timeout, parallel and exclude.',
     ]);
     // A mistyped password key still holds a password.
     expect(result.secrets).toContain('typo-secret');
+    const ok = settingsOf(
+      parseSettings(inputs({ ...MINIMAL, schemas: schemas.replace(/\n- name: app.*$/s, '') }), ENV),
+    );
+    expect(ok.schemas.map((s) => [s.name, s.parallel, s.exclude])).toEqual([
+      ['HR', 4, ['STATISTICS', `TABLE:"IN ('AUDIT_LOG')"`]],
+      ['SALES', undefined, ['INDEX']],
+    ]);
+  });
+
+  it('refuses a per-schema parallel or exclude that cannot be used', () => {
+    const schemas = "- name: hr\n  parallel: 0\n- name: sales\n  exclude: ['EXCLUDE=INDEX', 'TABLE:\"IN (x']";
+    expect(errorsOf(parseSettings(inputs({ ...MINIMAL, schemas }), ENV))).toEqual([
+      'schemas: "0" (parallel of hr) is not allowed; use a whole number from 1 to 99 (Data Pump PARALLEL; ' +
+        'above 1 needs Enterprise Edition).',
+      expect.stringMatching(
+        /^schemas: "EXCLUDE=INDEX" \(exclude of sales\) is not allowed; it starts with EXCLUDE=/,
+      ),
+      expect.stringMatching(
+        /^schemas: "TABLE:\\"IN \(x" \(exclude of sales\) is not allowed; a quote is not closed/,
+      ),
+    ]);
   });
 
   it('reports per-schema field problems with the schema name', () => {
@@ -298,7 +317,8 @@ describe('parseSettings: invalid configurations', () => {
     expect(errorsOf(result)).toEqual([
       'timeout: "soon" is not allowed; use whole numbers with h, m and s, e.g. 90s, 45m, 3h or 1h30m.',
       'schemas: "" is not allowed; it is required; use schema names separated by commas or one per line ' +
-        '(e.g. HR, SALES), or a YAML list whose items are a name or a mapping {name, username, password, timeout}.',
+        '(e.g. HR, SALES), or a YAML list whose items are a name or a mapping {name, username, password, timeout, ' +
+        'parallel, exclude}.',
       'dump-name: "../{schema}_{date}" is not allowed; it contains a path separator ("/"); it contains ".."; ' +
         'it starts with ".", which tools mistake for an option or a hidden file; use a file name (no folder) made ' +
         'of text and the tokens {schema}, {date}, {time}, {weekday}, {run}; ".dmp" is added.',
@@ -308,11 +328,15 @@ describe('parseSettings: invalid configurations', () => {
     ]);
   });
 
-  it('requires dump-path for now and names the query that finds it', () => {
-    const errors = errorsOf(parseSettings(inputs({ ...MINIMAL, 'dump-path': '' }), ENV));
+  it('looks dump-path up when it is empty, which needs oracle-queries, and names the query that finds it', () => {
+    const lookedUp = settingsOf(parseSettings(inputs({ ...MINIMAL, 'dump-path': '' }), ENV));
+    expect([lookedUp.dumpPath, lookedUp.workDir, lookedUp.logDir]).toEqual(['', '', '']);
+    const errors = errorsOf(
+      parseSettings(inputs({ ...MINIMAL, 'dump-path': '', 'oracle-queries': 'false' }), ENV),
+    );
     expect(errors).toEqual([
-      'dump-path: "" is not allowed; it is required until the action can look it up in the database (a later ' +
-        'version); use the folder of the directory object DATA_PUMP_DIR as this runner sees it, as shown by ' +
+      'dump-path: "" is not allowed; it can only be looked up in the database with oracle-queries: true; give ' +
+        'the folder of the directory object DATA_PUMP_DIR as this runner sees it, as shown by ' +
         "SELECT directory_path FROM all_directories WHERE directory_name = 'DATA_PUMP_DIR'.",
     ]);
   });

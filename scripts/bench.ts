@@ -239,6 +239,8 @@ async function runAction(
     INPUT_SCHEMAS: schemas.join(','),
     'INPUT_DUMP-PATH': dumpDir,
     'INPUT_ORACLE-HOME': SIM_HOME,
+    // The simulator has no listener for node-oracledb: expdp alone.
+    'INPUT_ORACLE-QUERIES': 'false',
     'INPUT_WORK-DIR': path.join(dir, 'work'),
     'INPUT_COPY-TO': path.join(dir, 'share'),
     'INPUT_ARCHIVE-PASSWORD': 'bench-archive-pw',

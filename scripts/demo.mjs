@@ -79,6 +79,8 @@ const inputs = {
   schemas: 'HR, SALES, AUDIT',
   'dump-path': dirs.dump,
   'oracle-home': path.join(root, '__tests__', 'oracle-sim'),
+  // The simulated Oracle has no listener for node-oracledb: expdp alone does everything (jobs stopped with ATTACH).
+  'oracle-queries': 'false',
   'work-dir': dirs.work,
   'copy-to': dirs.share,
   'archive-password': 'demo-Archive-Key-1',

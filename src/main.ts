@@ -1,12 +1,15 @@
 // The action's main step: read settings, run the pipeline with the real adapters, then report everywhere.
-// The one `catch` that fails the step lives here.
+// The one `catch` that fails the step lives here. SIGINT/SIGTERM (a cancelled workflow) abort the pipeline: the
+// running Data Pump job is stopped on the server and the run is reported as cancelled before the runner kills us.
 import * as core from '@actions/core';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { createOracleDatabase, type OracleDatabase } from './database/database.js';
+import { thinDriver } from './database/thin.js';
 import { expdpProcessRunner } from './export/expdp-process.js';
-import { runBackup } from './pipeline.js';
+import { runBackup, type JobEvent } from './pipeline.js';
 import { buildEmail, sendEmail, shouldSend } from './report/email.js';
 import type { ReportLanguage } from './report/i18n.js';
 import { RunLog } from './report/run-log.js';
@@ -15,14 +18,43 @@ import type { RunReport } from './run-report.js';
 import { ConfigurationError, loadSettings } from './settings/inputs.js';
 import { makeNameTokens } from './settings/names.js';
 import type { SmtpSettings } from './settings/smtp-settings.js';
-import { rememberTempDir } from './state.js';
+import { rememberJob, rememberRun, rememberTempDir } from './state.js';
 import { decideStatus, stepFails } from './status.js';
 import { TOOL } from './version.js';
+
+/**
+ * The runner cancels a step with SIGINT, then SIGTERM 7.5 s later, then kills it 2.5 s after that. The first signal
+ * aborts the run; later ones are noted (the pipeline's clean-up is already bounded to fit before the kill).
+ */
+function cancellation(log: () => RunLog | undefined): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const say = (message: string) => (log() ? log()!.warn(message) : core.warning(message));
+    if (controller.signal.aborted) {
+      say(`${signal} received again: finishing the report`);
+      return;
+    }
+    say(`${signal} received: cancelling the run (the running Data Pump job is stopped on the server)`);
+    rememberRun({ phase: 'cancelled', signal });
+    controller.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
 
 export async function run(): Promise<void> {
   const clock = (): Date => new Date();
   const started = clock();
   const runId = process.env.GITHUB_RUN_ID || started.toISOString().replace(/\D/g, '').slice(0, 14);
+  let runLog: RunLog | undefined;
+  const cancel = cancellation(() => runLog);
   try {
     let loaded: ReturnType<typeof loadSettings>;
     try {
@@ -38,34 +70,61 @@ export async function run(): Promise<void> {
       else if (level === 'WARN') core.warning(message);
       else core.info(message);
     });
+    runLog = log;
     for (const warning of warnings) log.warn(warning);
+    rememberRun({ phase: 'running' });
 
     const tempDirs = new Set<string>();
-    const report = await runBackup(settings, {
-      exporter: expdpProcessRunner,
-      clock,
-      log,
-      tool: TOOL,
-      runId,
-      newId: randomUUID,
-      tempRoot: process.env.RUNNER_TEMP || undefined,
-      onTempDir: (dir) => rememberTempDir(dir, tempDirs),
-    });
+    const jobs = new Map<string, JobEvent>();
+    const database: OracleDatabase | undefined = settings.export.oracleQueries
+      ? createOracleDatabase(
+          thinDriver({ oracleHome: settings.oracleHome, log: (message) => log.info(message) }),
+          settings.connectString,
+        )
+      : undefined;
+    let report: RunReport;
+    try {
+      report = await runBackup(settings, {
+        exporter: expdpProcessRunner,
+        clock,
+        log,
+        tool: TOOL,
+        runId,
+        newId: randomUUID,
+        tempRoot: process.env.RUNNER_TEMP || undefined,
+        onTempDir: (dir) => rememberTempDir(dir, tempDirs),
+        database,
+        signal: cancel.signal,
+        onJob: (event) => rememberJob(event, jobs),
+      });
+    } finally {
+      await database?.close();
+    }
 
     const tokens = makeNameTokens(started, runId);
     const stem = `oracle-backup_${tokens.date}_${tokens.time}`;
-    report.logPath = path.join(settings.logDir, `${stem}.log`);
-    report.reportPath = path.join(settings.logDir, `${stem}.report.json`);
-    // Before the report and log are written, so both record whether the e-mail went out.
-    if (settings.smtp) await emailReport(settings.smtp, settings.reportLanguage, report, log);
+    // dump-path may have been looked up in the database, and work-dir and log-dir with it.
+    const logDir = report.paths?.logDir || settings.logDir;
+    if (logDir) {
+      report.logPath = path.join(logDir, `${stem}.log`);
+      report.reportPath = path.join(logDir, `${stem}.report.json`);
+    }
+    // Before the report and log are written, so both record whether the e-mail went out. A cancelled run has
+    // seconds before the runner kills it: no e-mail (whoever cancelled it knows), the report and summary at once.
+    if (settings.smtp && report.cancelled) log.info('e-mail report not sent: the run was cancelled');
+    else if (settings.smtp) await emailReport(settings.smtp, settings.reportLanguage, report, log);
     try {
-      await mkdir(settings.logDir, { recursive: true });
+      if (!logDir || !report.reportPath || !report.logPath)
+        throw new Error('log-dir is not known: dump-path could not be looked up');
+      await mkdir(logDir, { recursive: true });
       await writeFile(report.reportPath, log.scrub(JSON.stringify(report, null, 2)) + '\n');
       log.info(`report: ${report.reportPath}`);
       log.info(`run log: ${report.logPath}`);
       await writeFile(report.logPath, log.text());
     } catch (error) {
-      log.error(`could not write the run log or report in ${settings.logDir}: ${(error as Error).message}`);
+      log.error(
+        `could not write the run log or report in ${logDir || 'log-dir'}: ${(error as Error).message}`,
+      );
       report.findings.push({
         severity: 'error',
         code: 'LOG-DIR',
@@ -74,10 +133,15 @@ export async function run(): Promise<void> {
       });
     }
     await publish(report, log.scrub(buildSummary(report)));
+    rememberRun(
+      report.cancelled ? { phase: 'cancelled', signal: report.cancelled.signal } : { phase: 'finished' },
+    );
   } catch (error) {
     // Anything unexpected: still say so loudly and fail the step.
     core.setOutput('status', 'failure');
     core.setFailed(`oracle-backup-action failed unexpectedly: ${(error as Error).stack ?? String(error)}`);
+  } finally {
+    cancel.dispose();
   }
 }
 
@@ -136,6 +200,7 @@ async function publish(report: RunReport, summary: string): Promise<void> {
   core.setOutput('bytes-exported', String(report.bytesExported));
   core.setOutput('bytes-archived', String(report.bytesArchived));
   core.setOutput('duration-seconds', String(Math.round(report.durationMs / 1000)));
+  core.setOutput('scn', report.consistency?.scn ?? '');
   await writeSummary(summary);
   const message = `Oracle backup ${report.status}: ${report.statusReason}`;
   if (stepFails(report.status, report.failOn)) core.setFailed(message);
@@ -162,7 +227,7 @@ async function reportConfigurationFailure(
   ];
   core.setOutput('status', 'failure');
   core.setOutput('duration-seconds', String(Math.round((finished.getTime() - started.getTime()) / 1000)));
-  for (const name of ['archives', 'archive-sha256', 'manifest', 'report']) core.setOutput(name, '');
+  for (const name of ['archives', 'archive-sha256', 'manifest', 'report', 'scn']) core.setOutput(name, '');
   core.setOutput('bytes-exported', '0');
   core.setOutput('bytes-archived', '0');
   await writeSummary(lines.join('\n') + '\n');

@@ -1,5 +1,5 @@
 // The backup set's manifest (contract: "The manifest"). Built from the run's facts only: no secret ever goes in.
-import type { SchemaReport } from './run-report.js';
+import type { ConsistencyReport, SchemaReport } from './run-report.js';
 import type { RunStatus } from './types.js';
 
 export const MANIFEST_FORMAT = 'oracle-backup-action/manifest@1';
@@ -38,6 +38,9 @@ export interface ManifestInput {
   status: RunStatus;
   connectString: string;
   databaseVersion?: string;
+  databaseName?: string;
+  /** The SCN or flashback time shared by every schema; absent when none was used. */
+  consistency?: ConsistencyReport;
   schemas: SchemaReport[];
 }
 
@@ -46,8 +49,14 @@ export function buildManifest(input: ManifestInput): Manifest {
     format: MANIFEST_FORMAT,
     tool: input.tool,
     set: { id: input.setId, createdAt: input.createdAt, runId: input.runId, status: input.status },
-    database: { connectString: input.connectString, version: input.databaseVersion },
-    consistency: { note: 'each schema was exported as of its own start time (no shared SCN)' },
+    database: {
+      connectString: input.connectString,
+      version: input.databaseVersion,
+      name: input.databaseName,
+    },
+    consistency: input.consistency ?? {
+      note: 'each schema was exported as of its own start time (no shared SCN)',
+    },
     schemas: input.schemas.map((s) => ({
       name: s.name,
       status: s.outcome,

@@ -1,16 +1,30 @@
-// The backup pipeline, top to bottom: plan → pre-flight → export each schema → archive → verify → deliver →
-// clean up → status. Everything outside (expdp, clock, log) comes in through `PipelineDeps`.
+// The backup pipeline, top to bottom: pre-flight → plan (one consistent point in time) → clean this action's
+// orphaned jobs → export each schema (its Data Pump job stopped on the server at its time limit or on
+// cancellation) → archive → verify → deliver → clean up → status. Everything outside (export clients, database,
+// clock, log, signals) comes in through `PipelineDeps`.
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createZipArchive } from './archive/zip-writer.js';
 import { verifyZipArchive } from './archive/zip-verify.js';
+import type { Credential, OracleDatabase } from './database/database.js';
 import { copyToFolder, type FolderSourceFile } from './deliver/folder.js';
 import { openSftpPlace, sftpLabel, uploadToSftp } from './deliver/sftp.js';
 import { sha256File } from './hash.js';
 import { classifyExport } from './export/classify.js';
-import type { ExportRunner } from './export/expdp-process.js';
+import { baseName, templatePattern } from './export/dump-files.js';
+import { buildExpParfile, classifyExp, parseExpLog } from './export/exp.js';
+import type { ExportRunner, JobStopReport } from './export/expdp-process.js';
 import { parseExpdpLog } from './export/expdp-log.js';
-import { buildParfile, makeJobName, needsMultipleFiles } from './export/parfile.js';
+import { attachJobStopper, cleanOrphans, databaseJobStopper, type JobStopper } from './export/job-stop.js';
+import {
+  buildParfile,
+  flashbackTimeValue,
+  makeJobName,
+  needsMultipleFiles,
+  quotePassword,
+  schemaValue,
+  type Flashback,
+} from './export/parfile.js';
 import { formatBytes } from './report/format.js';
 import { applyRetention, type PlaceRetentionResult } from './retention/apply.js';
 import { removeLeftoverDumps } from './retention/dumps.js';
@@ -21,10 +35,11 @@ import { policyFor } from './settings/retention-settings.js';
 import type { SftpSettings } from './settings/sftp-settings.js';
 import { acquireLock, LockHeldError, type RunLock } from './lock.js';
 import { buildManifest, manifestJson, type Manifest } from './manifest.js';
-import { runPreflight } from './preflight.js';
+import { credentialKey, runPreflight, type PreflightResult, type ToolKind } from './preflight.js';
 import type { RunLog } from './report/run-log.js';
 import type {
   ArchiveReport,
+  ConsistencyReport,
   DestinationReport,
   DumpFileReport,
   PlanReport,
@@ -35,7 +50,19 @@ import type {
 import { expandName, makeNameTokens } from './settings/names.js';
 import { formatDuration } from './settings/parse.js';
 import { decideStatus } from './status.js';
-import type { Finding, NameTokens, SchemaSettings, Settings } from './types.js';
+import type { ExportedTable, Finding, NameTokens, SchemaSettings, Settings } from './types.js';
+
+/** What the post step needs to know about each job, reported as it starts and ends. */
+export interface JobEvent {
+  schema: string;
+  jobName: string;
+  tool: ToolKind;
+  username: string;
+  /** Where its dump files go, and their name (`%U` template included). */
+  dumpPath: string;
+  dumpFile: string;
+  state: 'running' | 'completed' | 'stopped' | 'failed' | 'left-running';
+}
 
 export interface PipelineDeps {
   exporter: ExportRunner;
@@ -48,7 +75,20 @@ export interface PipelineDeps {
   /** Private temporary folders go here (RUNNER_TEMP). */
   tempRoot?: string;
   onTempDir?: (dir: string) => void;
+  /** The database when oracle-queries is on: node-oracledb in the action, the recorded fake in tests. */
+  database?: OracleDatabase;
+  /** Aborted on SIGINT/SIGTERM: the running job is stopped on the server and the run recorded as cancelled. */
+  signal?: AbortSignal;
+  /** Job starts and ends, for the post step (saved state). */
+  onJob?: (event: JobEvent) => void;
+  /** Extra environment for the export clients (tests point the simulator at its configuration). */
+  env?: NodeJS.ProcessEnv;
+  /** How long stopping a job may take before the client is killed anyway. */
+  stopBudgetMs?: { timeout: number; cancelled: number };
 }
+
+/** STOP_JOB on a busy database can take a while; a cancelled step has seconds before the runner kills it. */
+const STOP_BUDGET_MS = { timeout: 120_000, cancelled: 4_000 };
 
 interface SchemaPlan {
   schema: SchemaSettings;
@@ -68,12 +108,40 @@ function archiveNames(settings: Settings, tokens: NameTokens, schemas: string[])
   return schemas.map((name) => expandName(settings.archiveName, { ...tokens, schema: fileSchema(name) }));
 }
 
+export interface PlanOptions {
+  tool?: ToolKind;
+  flashback?: Flashback;
+}
+
 /** The names and parfiles of this run, computed once and used by the dry run and the real run alike. */
-export function planRun(settings: Settings, tokens: NameTokens): SchemaPlan[] {
-  const multiple = needsMultipleFiles(settings.expdpParameters);
+export function planRun(settings: Settings, tokens: NameTokens, options: PlanOptions = {}): SchemaPlan[] {
+  const tool = options.tool ?? 'expdp';
   return settings.schemas.map((schema) => {
     const base = expandName(settings.dumpName, { ...tokens, schema: fileSchema(schema.name) });
     const jobName = makeJobName(schema.name, `${tokens.date}${tokens.time}`.replace(/-/g, ''));
+    if (tool === 'exp') {
+      // Client-side files: exp writes where it runs, into work-dir (which dump-path resolves to for exp).
+      const spec = {
+        username: schema.username,
+        password: schema.password,
+        connectString: settings.connectString,
+        schema: schemaValue(schema.name),
+        file: path.join(settings.dumpPath, `${base}.dmp`),
+        log: path.join(settings.dumpPath, `${base}.log`),
+        consistent: settings.export.consistent,
+      };
+      return {
+        schema,
+        jobName,
+        dumpFile: `${base}.dmp`,
+        logFile: `${base}.log`,
+        parfile: buildExpParfile(spec, { maskPassword: false }),
+        maskedParfile: buildExpParfile(spec, { maskPassword: true }),
+      };
+    }
+    const parallel = schema.parallel ?? settings.export.parallel;
+    const fileSize = settings.export.fileSize;
+    const multiple = needsMultipleFiles({ parallel, fileSize });
     const spec = {
       username: schema.username,
       password: schema.password,
@@ -83,6 +151,10 @@ export function planRun(settings: Settings, tokens: NameTokens): SchemaPlan[] {
       dumpFile: multiple ? `${base}_%U.dmp` : `${base}.dmp`,
       logFile: `${base}.log`,
       jobName,
+      parallel,
+      fileSize,
+      flashback: options.flashback,
+      exclude: schema.exclude,
       extra: settings.expdpParameters,
     };
     return {
@@ -115,17 +187,69 @@ function planSets(settings: Settings, tokens: NameTokens, schemas: SchemaReport[
     : usable.map((s, i) => ({ archiveName: names[i]!, schemas: [s] }));
 }
 
-export async function runBackup(settings: Settings, deps: PipelineDeps): Promise<RunReport> {
+/**
+ * The point in time every schema is exported as of: one SCN read before the first export (with database
+ * queries), else one FLASHBACK_TIME from the runner's clock; legacy exp makes each schema consistent by itself.
+ */
+async function consistencyOf(
+  settings: Settings,
+  preflight: PreflightResult,
+  deps: PipelineDeps,
+  findings: Finding[],
+): Promise<{ flashback?: Flashback; report: ConsistencyReport }> {
+  if (!settings.export.consistent)
+    return { report: { note: 'consistent is false: each schema was exported as of its own start time' } };
+  if (preflight.tool?.kind === 'exp')
+    return {
+      report: {
+        note: 'legacy exp: each schema was exported consistent by itself (CONSISTENT=Y); exp has no shared SCN here',
+      },
+    };
+  const session = [...preflight.sessions.values()][0];
+  if (session) {
+    try {
+      const scn = await session.currentScn();
+      return {
+        flashback: { scn },
+        report: {
+          scn,
+          note: `every schema was exported as of SCN ${scn} (FLASHBACK_SCN), read before the first export`,
+        },
+      };
+    } catch (error) {
+      findings.push({
+        severity: 'warning',
+        code: 'SCN',
+        message: `the current SCN could not be read (${(error as Error).message}); FLASHBACK_TIME is used instead`,
+        advice:
+          'Grant the backup login SELECT on V_$DATABASE or EXECUTE on DBMS_FLASHBACK for an exact shared SCN.',
+      });
+    }
+  }
+  const time = deps.clock();
+  const value = flashbackTimeValue(time);
+  return {
+    flashback: { time },
+    report: {
+      flashbackTime: value,
+      note:
+        `every schema was exported as of one FLASHBACK_TIME, ${value.replace(/^"|"$/g, '')}, taken from the runner's ` +
+        "clock (no database queries, so no SCN); the runner's time zone must match the database server's",
+    },
+  };
+}
+
+export async function runBackup(initialSettings: Settings, deps: PipelineDeps): Promise<RunReport> {
   const { log } = deps;
   const started = deps.clock();
   const tokens = makeNameTokens(started, deps.runId);
-  const plans = planRun(settings, tokens);
   const findings: Finding[] = [];
 
   log.info(
-    `oracle-backup-action ${deps.tool.version}: ${settings.schemas.length} schema(s) from ${settings.connectString}`,
+    `oracle-backup-action ${deps.tool.version}: ${initialSettings.schemas.length} schema(s) from ${initialSettings.connectString}`,
   );
-  const preflight = await runPreflight(settings);
+  const preflight = await runPreflight(initialSettings, { database: deps.database, env: deps.env });
+  const settings = preflight.settings;
   for (const check of preflight.checks)
     (check.ok ? log.info : log.error).call(log, `pre-flight ${check.name}: ${check.detail}`);
 
@@ -139,13 +263,21 @@ export async function runBackup(settings: Settings, deps: PipelineDeps): Promise
     startedAt: started.toISOString(),
     finishedAt: '',
     durationMs: 0,
-    database: { connectString: settings.connectString },
+    database: {
+      connectString: settings.connectString,
+      version: preflight.database?.version,
+      name: preflight.database?.name,
+    },
+    exportTool: preflight.tool,
     schemas: [],
     archives: [],
     preflight: preflight.checks,
     findings,
     bytesExported: 0,
     bytesArchived: 0,
+    paths: preflight.pathsResolved
+      ? { dumpPath: settings.dumpPath, workDir: settings.workDir, logDir: settings.logDir }
+      : undefined,
   };
   const finish = (): RunReport => {
     const finished = deps.clock();
@@ -161,14 +293,22 @@ export async function runBackup(settings: Settings, deps: PipelineDeps): Promise
       severity: 'error',
       code: 'PREFLIGHT',
       message: `${check.name}: ${check.detail}`,
-      advice: 'Fix the folder or path named here; the check runs again at the start of every run.',
+      advice: 'Fix what is named here; the checks run again at the start of every run.',
     });
   }
+
+  const ready = preflight.canExport && preflight.tool !== undefined;
+  const consistency =
+    ready || settings.dryRun ? await consistencyOf(settings, preflight, deps, findings) : undefined;
+  report.consistency = consistency?.report;
+  if (consistency) log.info(`consistency: ${consistency.report.note}`);
+  const plans = planRun(settings, tokens, { tool: preflight.tool?.kind, flashback: consistency?.flashback });
 
   if (settings.dryRun) {
     report.plan = dryRunPlan(settings, tokens, plans);
     for (const plan of plans) log.info(`plan for ${plan.schema.name}:\n${plan.maskedParfile}`);
-    report.retention = await applyRetentionEverywhere(settings, report, deps, true);
+    if (preflight.pathsResolved)
+      report.retention = await applyRetentionEverywhere(settings, report, deps, true);
     const ok = preflight.checks.every((c) => c.ok);
     report.status = ok ? 'success' : 'failure';
     report.statusReason = ok
@@ -177,11 +317,14 @@ export async function runBackup(settings: Settings, deps: PipelineDeps): Promise
     return finish();
   }
 
-  if (!preflight.canExport || !preflight.expdp) {
+  if (!ready) {
     report.statusReason = 'pre-flight checks failed, so no export was started';
     log.error(report.statusReason);
     return finish();
   }
+  const tool = preflight.tool!;
+  if (deps.signal?.aborted)
+    return cancelled(report, settings, plans, deps, finish, 'before the first export');
 
   let lock: RunLock;
   try {
@@ -199,20 +342,46 @@ export async function runBackup(settings: Settings, deps: PipelineDeps): Promise
         `${lock.tookOver.startedAt}): that process is gone`,
     );
   }
+  let during: string | undefined;
   try {
+    if (tool.kind === 'expdp' && preflight.sessions.size > 0)
+      await cleanOrphanJobs(report, preflight, log, findings);
+    const stopper = makeStopper(settings, tool, preflight, deps);
     // Schemas run one after another; one schema's failure never stops the others.
     for (const plan of plans) {
-      report.schemas.push(await exportSchema(settings, plan, preflight.expdp, deps));
+      if (deps.signal?.aborted) {
+        report.schemas.push(notExported(plan, deps.clock(), 'not started: the run was cancelled'));
+        continue;
+      }
+      const loginFailure = preflight.loginFailures.get(credentialKey(plan.schema));
+      if (loginFailure !== undefined) {
+        report.schemas.push(
+          notExported(plan, deps.clock(), `login failed in pre-flight: ${loginFailure}`, loginFailure),
+        );
+        log.error(`${plan.schema.name}: not exported, its login failed in pre-flight: ${loginFailure}`);
+        continue;
+      }
+      const schemaReport = await exportSchema(settings, plan, tool, stopper, deps);
+      report.schemas.push(schemaReport);
+      if (deps.signal?.aborted && during === undefined) during = `the export of ${plan.schema.name}`;
     }
-    for (const set of planSets(settings, tokens, report.schemas)) {
-      report.archives.push(await archiveAndDeliver(settings, set, report, deps));
+    if (!deps.signal?.aborted) {
+      for (const set of planSets(settings, tokens, report.schemas)) {
+        if (deps.signal?.aborted) break;
+        report.archives.push(await archiveAndDeliver(settings, set, report, deps));
+      }
+      if (!deps.signal?.aborted) {
+        await removeArchivedDumps(settings, report, findings, log);
+        report.retention = await applyRetentionEverywhere(settings, report, deps, false);
+      } else during ??= 'archiving';
     }
-    await removeArchivedDumps(settings, report, findings, log);
-    report.retention = await applyRetentionEverywhere(settings, report, deps, false);
+    // Cancelled: what is not archived is no backup, so no dump of this run stays behind (unless keep-dumps).
+    if (deps.signal?.aborted) await removeCancelledFiles(settings, plans, report, log);
   } finally {
     await lock.release();
   }
 
+  if (deps.signal?.aborted) return cancelled(report, settings, plans, deps, finish, during ?? 'the run');
   const { status, reason } = decideStatus({
     schemas: report.schemas,
     archives: report.archives,
@@ -223,6 +392,115 @@ export async function runBackup(settings: Settings, deps: PipelineDeps): Promise
   report.statusReason = reason;
   log.info(`status: ${status} (${reason})`);
   return finish();
+}
+
+/** The run was cancelled (SIGINT/SIGTERM): status failure, reason "cancelled", every schema accounted for. */
+function cancelled(
+  report: RunReport,
+  settings: Settings,
+  plans: SchemaPlan[],
+  deps: PipelineDeps,
+  finish: () => RunReport,
+  during: string,
+): RunReport {
+  const reason = deps.signal?.reason;
+  const signal = typeof reason === 'string' ? reason : 'a signal';
+  for (const plan of plans.slice(report.schemas.length))
+    report.schemas.push(notExported(plan, deps.clock(), 'not started: the run was cancelled'));
+  report.cancelled = { signal, during };
+  report.status = 'failure';
+  const stopped = report.schemas.filter((s) => s.jobStop?.gone && s.jobStop.found).map((s) => s.jobName);
+  report.statusReason =
+    `cancelled (${signal}) during ${during}` +
+    (stopped.length > 0 ? `; Data Pump job ${stopped.join(', ')} was stopped on the server` : '') +
+    (settings.keepDumps ? '' : '; no dump files of this run were kept');
+  deps.log.error(`status: failure (${report.statusReason})`);
+  return finish();
+}
+
+/** A schema that never ran (cancelled before it, or its login failed in pre-flight). */
+function notExported(plan: SchemaPlan, now: Date, reason: string, cause?: string): SchemaReport {
+  const findings: Finding[] = cause
+    ? [
+        {
+          severity: 'error',
+          code: /ORA-\d{5}/.exec(cause)?.[0] ?? 'LOGIN',
+          message: `${plan.schema.username} could not log in: ${cause}`,
+          advice:
+            'Check the username and password (from a secret) and that the account is open; ' +
+            'the other schemas were exported.',
+        },
+      ]
+    : [];
+  return {
+    name: plan.schema.name,
+    outcome: 'failed',
+    reason,
+    findings,
+    jobName: plan.jobName,
+    startedAt: now.toISOString(),
+    durationMs: 0,
+    exitCode: null,
+    dumpFiles: [],
+    tables: 0,
+    rows: 0,
+    rowCounts: [],
+    skippedTables: [],
+    dumpBytes: 0,
+  };
+}
+
+/** This action's orphaned jobs (OBA_..., NOT RUNNING, no session): stopped and dropped; any other job left alone. */
+async function cleanOrphanJobs(
+  report: RunReport,
+  preflight: PreflightResult,
+  log: RunLog,
+  findings: Finding[],
+): Promise<void> {
+  try {
+    const orphans = await cleanOrphans([...preflight.sessions.values()]);
+    report.orphans = orphans;
+    for (const o of orphans.cleaned)
+      log.warn(`orphaned Data Pump job ${o.owner}.${o.jobName} of an earlier run: ${o.how}`);
+    for (const o of orphans.leftAlone)
+      log.info(`Data Pump job ${o.owner}.${o.jobName} (${o.state}) left alone: ${o.why}`);
+    for (const o of orphans.failed) {
+      log.error(`orphaned Data Pump job ${o.owner}.${o.jobName} could not be cleaned: ${o.error}`);
+      findings.push({
+        severity: 'warning',
+        code: 'ORPHAN',
+        message: `orphaned Data Pump job ${o.owner}.${o.jobName} could not be cleaned: ${o.error}`,
+        advice: `Stop it by hand: expdp ATTACH=${o.owner}.${o.jobName}, then KILL_JOB; or DROP TABLE "${o.owner}"."${o.jobName}" PURGE.`,
+      });
+    }
+    if (orphans.ownJobsOnly.length > 0)
+      log.info(
+        `${orphans.ownJobsOnly.join(', ')}: no access to DBA_DATAPUMP_JOBS, so only own jobs were checked`,
+      );
+  } catch (error) {
+    log.warn(`orphaned jobs could not be listed: ${(error as Error).message}`);
+  }
+}
+
+/** How a job is stopped at its time limit or on cancellation; exp has no server job (its session dies with it). */
+function makeStopper(
+  settings: Settings,
+  tool: { kind: ToolKind; executable: string },
+  preflight: PreflightResult,
+  deps: PipelineDeps,
+): ((credential: Credential) => JobStopper) | undefined {
+  if (tool.kind !== 'expdp') return undefined;
+  const viaAttach = attachJobStopper({
+    executable: tool.executable,
+    connectString: settings.connectString,
+    userid: (c) => `USERID=${c.username}/${quotePassword(c.password)}@${settings.connectString}`,
+    tempRoot: deps.tempRoot,
+    onTempDir: deps.onTempDir,
+    env: deps.env,
+  });
+  const viaDatabase = deps.database ? databaseJobStopper(deps.database) : undefined;
+  return (credential) =>
+    viaDatabase && preflight.sessions.has(credentialKey(credential)) ? viaDatabase : viaAttach;
 }
 
 const LOCK_ADVICE =
@@ -245,17 +523,6 @@ function dryRunPlan(settings: Settings, tokens: NameTokens, plans: SchemaPlan[])
     archives,
     destinations: [settings.workDir, ...settings.copyTo],
   };
-}
-
-/** Windows clients list `D:\DPDUMP\X.DMP`; take the last path element whatever the separator. */
-function baseName(listed: string): string {
-  return listed.split(/[\\/]/).pop() ?? listed;
-}
-
-/** Turns a `%U` dump template into a pattern for the files Data Pump wrote. */
-function templatePattern(template: string): RegExp {
-  const escaped = template.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%[Uu]/g, '\\d{2,3}');
-  return new RegExp(`^${escaped}$`, 'i');
 }
 
 /**
@@ -285,52 +552,92 @@ async function locateDumpFiles(settings: Settings, plan: SchemaPlan, listed: str
     .map((n) => path.join(settings.dumpPath, n));
 }
 
+/** What one client run said, whichever tool ran: the parts the report and the archive need. */
+interface ReadOutput {
+  outcome: SchemaReport['outcome'];
+  reason: string;
+  findings: Finding[];
+  tables: ExportedTable[];
+  dumpFiles: string[];
+  skippedTables: string[];
+}
+
 async function exportSchema(
   settings: Settings,
   plan: SchemaPlan,
-  expdp: string,
+  tool: { kind: ToolKind; executable: string },
+  stopper: ((credential: Credential) => JobStopper) | undefined,
   deps: PipelineDeps,
 ): Promise<SchemaReport> {
   const { log } = deps;
   const startedAt = deps.clock();
+  const credential = { username: plan.schema.username, password: plan.schema.password };
+  const event = (state: JobEvent['state']) =>
+    deps.onJob?.({
+      schema: plan.schema.name,
+      jobName: plan.jobName,
+      tool: tool.kind,
+      username: plan.schema.username,
+      dumpPath: settings.dumpPath,
+      dumpFile: plan.dumpFile,
+      state,
+    });
   log.info(
-    `exporting ${plan.schema.name} as job ${plan.jobName} (limit ${formatDuration(plan.schema.timeoutMs)})`,
+    tool.kind === 'exp'
+      ? `exporting ${plan.schema.name} with legacy exp (limit ${formatDuration(plan.schema.timeoutMs)})`
+      : `exporting ${plan.schema.name} as job ${plan.jobName} (limit ${formatDuration(plan.schema.timeoutMs)})`,
   );
+  event('running');
+  const budget = deps.stopBudgetMs ?? STOP_BUDGET_MS;
+  const jobStopper = stopper?.(credential);
   const result = await deps.exporter.run({
-    executable: expdp,
+    executable: tool.executable,
     parfile: plan.parfile,
     jobName: plan.jobName,
     timeoutMs: plan.schema.timeoutMs,
     tempRoot: deps.tempRoot,
     onTempDir: deps.onTempDir,
+    signal: deps.signal,
+    env: deps.env,
+    stopJob: jobStopper
+      ? (why) => {
+          log.warn(
+            `${plan.schema.name}: ${why === 'timeout' ? `past its limit of ${formatDuration(plan.schema.timeoutMs)}` : 'the run was cancelled'}; ` +
+              `stopping Data Pump job ${plan.jobName} on the server`,
+          );
+          return jobStopper.stop(
+            { jobName: plan.jobName, credential },
+            budget[why === 'timeout' ? 'timeout' : 'cancelled'],
+          );
+        }
+      : undefined,
   });
+  if (result.jobStop)
+    (result.jobStop.gone ? log.info : log.error).call(log, `${plan.schema.name}: ${result.jobStop.detail}`);
 
   const oracleLogPath = path.join(settings.dumpPath, plan.logFile);
   const logText = await readFile(oracleLogPath, 'utf8').catch(() => undefined);
   // The log and the console repeat each other; a fatal error may be only on the console, so read both.
-  const parsed = parseExpdpLog([logText ?? '', result.stdout, result.stderr].join('\n'));
-  const classification = classifyExport({
-    process: result,
-    log: parsed,
-    logFound: logText !== undefined,
-    schema: plan.schema.name,
-    timeoutMs: plan.schema.timeoutMs,
-  });
-  let { outcome, reason } = classification;
-  const findings = [...classification.findings];
+  const text = [logText ?? '', result.stdout, result.stderr].join('\n');
+  const read = readExportOutput(tool.kind, text, result, plan, logText !== undefined, result.jobStop);
+  let { outcome, reason } = read;
+  const findings = [...read.findings];
 
   const dumpFiles: DumpFileReport[] = [];
   if (outcome !== 'failed') {
-    for (const file of await locateDumpFiles(settings, plan, parsed.dumpFiles)) {
+    for (const file of await locateDumpFiles(settings, plan, read.dumpFiles)) {
       const info = await stat(file).catch(() => undefined);
       if (!info || info.size === 0) {
         outcome = 'failed';
-        reason = `dump file ${baseName(file)} ${info ? 'is empty' : 'is missing'} although expdp reported it`;
+        reason = `dump file ${baseName(file)} ${info ? 'is empty' : 'is missing'} although ${tool.kind} reported it`;
         findings.push({
           severity: 'error',
           code: info ? 'DUMP-EMPTY' : 'DUMP-MISSING',
           message: reason,
-          advice: `Check that dump-path (${settings.dumpPath}) is the folder of directory ${settings.directory} as this runner sees it.`,
+          advice:
+            tool.kind === 'exp'
+              ? `Check that work-dir (${settings.workDir}) is writable and has room.`
+              : `Check that dump-path (${settings.dumpPath}) is the folder of directory ${settings.directory} as this runner sees it.`,
         });
         continue;
       }
@@ -338,13 +645,22 @@ async function exportSchema(
     }
     if (dumpFiles.length === 0 && outcome !== 'failed') {
       outcome = 'failed';
-      reason = 'expdp wrote no dump file';
+      reason = `${tool.kind} wrote no dump file`;
     }
   }
   if (outcome === 'failed') await removePartialDumps(settings, plan, log);
+  event(
+    outcome !== 'failed'
+      ? 'completed'
+      : result.jobStop
+        ? result.jobStop.gone
+          ? 'stopped'
+          : 'left-running'
+        : 'failed',
+  );
 
   const durationMs = deps.clock().getTime() - startedAt.getTime();
-  const rows = parsed.tables.reduce((sum, t) => sum + t.rows, 0);
+  const rows = read.tables.reduce((sum, t) => sum + t.rows, 0);
   const words = { success: 'succeeded', warning: 'completed with errors', failed: 'failed' }[outcome];
   const line = `${plan.schema.name}: ${words} in ${formatDuration(Math.max(1000, durationMs))} — ${reason}`;
   if (outcome === 'failed') log.error(line);
@@ -362,16 +678,53 @@ async function exportSchema(
     durationMs,
     exitCode: result.exitCode,
     dumpFiles: outcome === 'failed' ? [] : dumpFiles,
-    tables: parsed.tables.length,
+    tables: read.tables.length,
     rows,
-    rowCounts: parsed.tables.map((t) => ({
+    rowCounts: read.tables.map((t) => ({
       table: `${t.owner}.${t.table}${t.partition ? `:${t.partition}` : ''}`,
       rows: t.rows,
       bytes: t.bytes,
     })),
-    skippedTables: parsed.skippedTables,
+    skippedTables: read.skippedTables,
     dumpBytes: outcome === 'failed' ? 0 : dumpFiles.reduce((sum, f) => sum + f.bytes, 0),
     oracleLog: logText !== undefined ? oracleLogPath : undefined,
+    jobStop: result.jobStop,
+  };
+}
+
+/** Parses and judges a client's output: Data Pump's log, or legacy exp's (whose last line decides). */
+function readExportOutput(
+  kind: ToolKind,
+  text: string,
+  result: Awaited<ReturnType<ExportRunner['run']>>,
+  plan: SchemaPlan,
+  logFound: boolean,
+  jobStop: JobStopReport | undefined,
+): ReadOutput {
+  if (kind === 'exp') {
+    const parsed = parseExpLog(text, plan.schema.name.replace(/"/g, ''));
+    const verdict = classifyExp({
+      process: result,
+      log: parsed,
+      schema: plan.schema.name,
+      timeoutMs: plan.schema.timeoutMs,
+    });
+    return { ...verdict, tables: parsed.tables, dumpFiles: [], skippedTables: [] };
+  }
+  const parsed = parseExpdpLog(text);
+  const verdict = classifyExport({
+    process: result,
+    log: parsed,
+    logFound,
+    schema: plan.schema.name,
+    timeoutMs: plan.schema.timeoutMs,
+    jobStop,
+  });
+  return {
+    ...verdict,
+    tables: parsed.tables,
+    dumpFiles: parsed.dumpFiles,
+    skippedTables: parsed.skippedTables,
   };
 }
 
@@ -383,6 +736,43 @@ async function removePartialDumps(settings: Settings, plan: SchemaPlan, log: Run
   for (const name of present.filter((n) => pattern.test(n))) {
     await rm(path.join(settings.dumpPath, name), { force: true });
     log.info(`removed partial dump file ${name} of failed export ${plan.schema.name}`);
+  }
+}
+
+/**
+ * A cancelled run archives nothing, so its dump files are no backup: they go (unless keep-dumps), and the Oracle
+ * logs are kept in log-dir for the record.
+ */
+async function removeCancelledFiles(
+  settings: Settings,
+  plans: SchemaPlan[],
+  report: RunReport,
+  log: RunLog,
+): Promise<void> {
+  await mkdir(settings.logDir, { recursive: true }).catch(() => undefined);
+  for (const plan of plans) {
+    const schema = report.schemas.find((s) => s.name === plan.schema.name);
+    if (schema?.oracleLog) {
+      const kept = await copyFile(
+        schema.oracleLog,
+        path.join(settings.logDir, path.basename(schema.oracleLog)),
+      ).then(
+        () => true,
+        () => false,
+      );
+      if (kept) await rm(schema.oracleLog, { force: true });
+    }
+    if (settings.keepDumps) continue;
+    const pattern = templatePattern(plan.dumpFile);
+    const present = await readdir(settings.dumpPath).catch(() => [] as string[]);
+    for (const name of present.filter((n) => pattern.test(n))) {
+      await rm(path.join(settings.dumpPath, name), { force: true });
+      log.info(`removed dump file ${name}: the run was cancelled before it was archived`);
+    }
+    if (schema && !schema.archive) {
+      schema.dumpFiles = [];
+      schema.dumpBytes = 0;
+    }
   }
 }
 
@@ -421,6 +811,9 @@ async function archiveAndDeliver(
       runId: deps.runId,
       status: set.schemas.every((s) => s.outcome === 'success') ? 'success' : 'partial',
       connectString: settings.connectString,
+      databaseVersion: run.database.version,
+      databaseName: run.database.name,
+      consistency: run.consistency,
       schemas: set.schemas,
     });
 

@@ -1,10 +1,36 @@
-// The post step only cleans up and only warns: it removes private folders (parfiles hold passwords) that a
-// killed main step could not remove itself.
+// The post step only cleans up and only warns. It finishes what a cancelled or killed main step could not: stops
+// the Data Pump jobs it left running (it knows their names from the saved state), removes their partial dump files
+// and the private folders (parfiles hold passwords), and says what it found.
 import * as core from '@actions/core';
-import { rm, stat } from 'node:fs/promises';
-import { rememberedTempDirs } from './state.js';
+import { readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createOracleDatabase, type OracleDatabase } from './database/database.js';
+import { thinDriver } from './database/thin.js';
+import { templatePattern } from './export/dump-files.js';
+import { quotePassword } from './export/parfile.js';
+import { attachJobStopper, databaseJobStopper, type JobStopper } from './export/job-stop.js';
+import type { JobEvent } from './pipeline.js';
+import { locateClient } from './preflight.js';
+import { loadSettings } from './settings/inputs.js';
+import { rememberedJobs, rememberedRun, rememberedTempDirs } from './state.js';
+import type { Settings } from './types.js';
+
+/** The post step has no runner deadline after a cancellation, but must not hang either. */
+const STOP_BUDGET_MS = 60_000;
 
 export async function post(): Promise<void> {
+  const run = rememberedRun();
+  const jobs = rememberedJobs();
+  if (run?.phase === 'cancelled') core.info(`the main step was cancelled (${run.signal ?? 'signal'})`);
+  else if (run?.phase === 'running')
+    core.warning('the main step ended before it finished its report (killed?)');
+
+  const unfinished = jobs.filter((j) => j.state === 'running' || j.state === 'left-running');
+  for (const job of jobs.filter((j) => !unfinished.includes(j)))
+    core.info(`job ${job.jobName} (${job.schema}): ${job.state} in the main step`);
+  if (unfinished.length > 0) await finishJobs(unfinished);
+  else if (jobs.length > 0) core.info('no Data Pump job was left running: nothing to stop');
+
   for (const dir of rememberedTempDirs()) {
     const exists = await stat(dir).then(
       () => true,
@@ -18,6 +44,70 @@ export async function post(): Promise<void> {
       core.warning(
         `could not remove ${dir}: ${(error as Error).message}; it may hold a parfile with a password`,
       );
+    }
+  }
+}
+
+/** Stops the jobs the main step left running and removes their partial dump files; only warns. */
+async function finishJobs(jobs: JobEvent[]): Promise<void> {
+  let settings: Settings | undefined;
+  try {
+    settings = loadSettings().settings;
+  } catch (error) {
+    core.warning(`cannot read the inputs to stop the jobs left running: ${(error as Error).message}`);
+  }
+  let database: OracleDatabase | undefined;
+  try {
+    for (const job of jobs) {
+      const schema = settings?.schemas.find((s) => s.name === job.schema);
+      if (job.tool === 'expdp' && settings && schema) {
+        const credential = { username: schema.username, password: schema.password };
+        let stopper: JobStopper | undefined;
+        if (settings.export.oracleQueries) {
+          database ??= createOracleDatabase(
+            thinDriver({ oracleHome: settings.oracleHome }),
+            settings.connectString,
+          );
+          stopper = databaseJobStopper(database);
+        } else {
+          const expdp = await locateClient('expdp', settings.oracleHome);
+          if (expdp) {
+            const connect = settings.connectString;
+            stopper = attachJobStopper({
+              executable: expdp,
+              connectString: connect,
+              userid: (c) => `USERID=${c.username}/${quotePassword(c.password)}@${connect}`,
+              tempRoot: process.env.RUNNER_TEMP || undefined,
+            });
+          }
+        }
+        const result = stopper
+          ? await stopper.stop({ jobName: job.jobName, credential }, STOP_BUDGET_MS)
+          : undefined;
+        if (result?.gone)
+          core.info(`job ${job.jobName} (${job.schema}) left by the main step: ${result.detail}`);
+        else
+          core.warning(
+            `job ${job.jobName} (${job.schema}) may still run on the server: ${result?.detail ?? 'expdp not found'}; ` +
+              `stop it with expdp ATTACH=${job.jobName} and KILL_JOB`,
+          );
+      }
+      await removePartialFiles(job);
+    }
+  } finally {
+    await database?.close().catch(() => undefined);
+  }
+}
+
+async function removePartialFiles(job: JobEvent): Promise<void> {
+  const pattern = templatePattern(job.dumpFile);
+  const names = await readdir(job.dumpPath).catch(() => [] as string[]);
+  for (const name of names.filter((n) => pattern.test(n))) {
+    try {
+      await rm(path.join(job.dumpPath, name), { force: true });
+      core.info(`removed partial dump file ${name} of ${job.schema}`);
+    } catch (error) {
+      core.warning(`could not remove ${path.join(job.dumpPath, name)}: ${(error as Error).message}`);
     }
   }
 }

@@ -1,4 +1,6 @@
 // The machine-readable record of one run: what the summary, outputs and report JSON are all made from.
+import type { JobStopReport } from './export/expdp-process.js';
+import type { OrphanReport } from './export/job-stop.js';
 import type { PlaceRetentionResult } from './retention/apply.js';
 import type { LeftoverDumpsResult } from './retention/dumps.js';
 import type { RunLogPurgeResult } from './retention/run-logs.js';
@@ -32,6 +34,16 @@ export interface SchemaReport {
   oracleLog?: string;
   /** Name of the archive holding this schema's dump. */
   archive?: string;
+  /** How its Data Pump job was stopped on the server after a timeout or a cancellation. */
+  jobStop?: JobStopReport;
+}
+
+/** The one point in time every schema of the run was exported as of. */
+export interface ConsistencyReport {
+  scn?: string;
+  /** The FLASHBACK_TIME value, when there was no SCN (no database queries). */
+  flashbackTime?: string;
+  note: string;
 }
 
 export interface DestinationFileReport {
@@ -104,7 +116,16 @@ export interface RunReport {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
-  database: { connectString: string; version?: string };
+  database: { connectString: string; version?: string; name?: string };
+  /** expdp or legacy exp, where it is and its release. */
+  exportTool?: { kind: 'expdp' | 'exp'; executable: string; release?: string };
+  consistency?: ConsistencyReport;
+  /** This action's orphaned Data Pump jobs cleaned before the export (with oracle-queries). */
+  orphans?: OrphanReport;
+  /** Set when SIGINT/SIGTERM cancelled the run. */
+  cancelled?: { signal: string; during?: string };
+  /** Where the run worked: dump-path (looked up when empty), work-dir and log-dir. */
+  paths?: { dumpPath: string; workDir: string; logDir: string };
   schemas: SchemaReport[];
   archives: ArchiveReport[];
   preflight: PreflightCheck[];

@@ -1,5 +1,6 @@
 // Shared types of the pure core. Nothing here imports @actions/*, the file system or the clock.
 import type { ReportLanguage } from './report/i18n.js';
+import type { ExportSettings } from './settings/export-settings.js';
 import type { RetentionSettings } from './settings/retention-settings.js';
 import type { SftpSettings } from './settings/sftp-settings.js';
 import type { SmtpSettings } from './settings/smtp-settings.js';
@@ -17,6 +18,10 @@ export interface SchemaSettings {
   username: string;
   password: string;
   timeoutMs: number;
+  /** Data Pump PARALLEL of this schema, when it has its own (else `export.parallel`). */
+  parallel?: number;
+  /** `EXCLUDE=` values of this schema only. */
+  exclude?: string[];
 }
 
 /** The validated, typed settings of one run (inputs of issue 2). */
@@ -25,10 +30,12 @@ export interface Settings {
   schemas: SchemaSettings[];
   /** Oracle directory object, upper case. */
   directory: string;
-  /** The directory object's path as this runner sees it. */
+  /** The directory object's path as this runner sees it; '' until looked up in the database (resolveRunPaths). */
   dumpPath: string;
   /** Oracle home; '' means take `expdp` from PATH. */
   oracleHome: string;
+  /** oracle-queries, consistent, parallel, filesize, export-tool. */
+  export: ExportSettings;
   timeoutMs: number;
   /** Dump file name template without `.dmp`, e.g. `{schema}_{date}_{time}`. */
   dumpName: string;
@@ -40,6 +47,7 @@ export interface Settings {
   compressionLevel: number;
   /** '' when the archive is not encrypted. */
   archivePassword: string;
+  /** '' until dump-path is known, when it defaults to it. */
   workDir: string;
   keepDumps: boolean;
   copyTo: string[];
@@ -128,6 +136,8 @@ export interface ProcessResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** The run was cancelled (SIGINT/SIGTERM to the action) while the process ran. */
+  cancelled?: boolean;
   durationMs: number;
 }
 

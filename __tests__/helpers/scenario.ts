@@ -70,6 +70,9 @@ export async function scenario(
       schemas: Object.keys(schemas).join(', '),
       'dump-path': dumpDir,
       'oracle-home': SIM_ORACLE_HOME,
+      // No listener for node-oracledb here: expdp alone (jobs stopped with ATTACH); the fake database is used in
+      // the pipeline-level tests.
+      'oracle-queries': 'false',
       'work-dir': workDir,
       'copy-to': shareDir,
       'archive-password': ARCHIVE_PASSWORD,

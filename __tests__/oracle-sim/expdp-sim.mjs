@@ -15,6 +15,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate } from 'node:timers';
+import {
+  endJob,
+  findJob,
+  finishJob,
+  jobsDirFor,
+  pendingRequest,
+  registerJob,
+  requestStop,
+  updateJobFiles,
+} from './sim-jobs.mjs';
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 // Constants
@@ -52,6 +62,8 @@ const KNOWN_PARAMETERS = new Set([
   'KEEP_MASTER',
   'ACCESS_METHOD',
   'DATA_OPTIONS',
+  'ATTACH',
+  'HELP',
 ]);
 
 /** Parameters that may be given several times; their values accumulate instead of replacing each other. */
@@ -149,6 +161,12 @@ const MSG = {
   spaceExhausted: 'ORA-39095: Dump file space has been exhausted: Unable to allocate 8192 bytes',
   workersExited: 'ORA-39014: One or more workers have prematurely exited.',
   workerTerminated: 'ORA-39029: worker 1 with process name "DW00" prematurely terminated',
+  clientTooNew: (version) =>
+    `\nUDE-00018: Data Pump client is incompatible with database version ${version}\n`,
+  noSuchJob:
+    '\nUDE-31626: operation generated ORACLE error 31626\nORA-31626: job does not exist\n' +
+    'ORA-06512: at "SYS.DBMS_SYS_ERROR", line 79\nORA-06512: at "SYS.KUPV$FT", line 405\n',
+  confirmStop: 'Are you sure you wish to stop this job ([yes]/no): ',
 };
 
 /** Undo segments named in the simulated ORA-01555 messages. */
@@ -410,7 +428,9 @@ function loadConfig() {
     ),
     users: Object.fromEntries(Object.entries(config.users).map(([k, v]) => [k.toUpperCase(), String(v)])),
     databaseVersion: String(config.databaseVersion ?? '19.0.0.0.0'),
+    clientVersion: String(config.clientVersion ?? config.databaseVersion ?? '19.0.0.0.0'),
     record: config.record ? String(config.record) : undefined,
+    jobsDir: jobsDirFor(file, config),
     schemas,
   };
 }
@@ -1106,14 +1126,14 @@ function startupFailure(out, lines) {
 
 /** The banner, as printed to stdout and (between `;;; ` lines) at the top of the log file. */
 function bannerLines(config, now) {
-  const major = parseInt(config.databaseVersion, 10);
+  const major = parseInt(config.clientVersion, 10);
   const release = RELEASES[major] ?? {
-    version: config.databaseVersion,
+    version: config.clientVersion,
     copyright: '1982, 2019',
     name: `${major}c`,
   };
   return [
-    `Export: Release ${config.databaseVersion} - Production on ${oracleDate(now)}`,
+    `Export: Release ${config.clientVersion} - Production on ${oracleDate(now)}`,
     ...(release.version ? [`Version ${release.version}`] : []),
     '',
     `Copyright (c) ${release.copyright}, Oracle and/or its affiliates.  All rights reserved.`,
@@ -1159,6 +1179,10 @@ async function main() {
   }
   out.logtime = options.logtime;
   out.metrics = options.metrics;
+  if (params.HELP !== undefined && yesNo(params.HELP)) {
+    out.stdout(`\n${HELP_TEXT}\n`);
+    return 0;
+  }
 
   // The schemas the job is for (default: the login user's own schema), and their configured behaviours.
   const loginUser = params.USERID !== undefined ? parseUserid(params.USERID).user : '';
@@ -1175,8 +1199,13 @@ async function main() {
   // Login.
   const cred = await login(params, config, behaviors.has('wrong-password'), out, stdin);
   stdin.stop();
+  if (parseInt(config.clientVersion, 10) > parseInt(config.databaseVersion, 10)) {
+    out.stdout(MSG.clientTooNew(config.databaseVersion));
+    throw new SimExit(1);
+  }
   out.stdout(`\n${connectedLine(config)}\n`);
   const owner = cred.user;
+  if (params.ATTACH !== undefined) return attachJob(params.ATTACH, owner, config, out, stdin);
   const schemaNames = params.SCHEMAS !== undefined ? requested() : [owner];
 
   // Start-up checks done by the server before the job exists.
@@ -1246,6 +1275,10 @@ async function main() {
     dumpHeader(job, i, files.length, schemaNames, config.databaseVersion),
   );
 
+  if (params.FLASHBACK_SCN !== undefined && !/^\d+$/.test(params.FLASHBACK_SCN.trim())) {
+    out.closeLog();
+    startupFailure(out, [MSG.invalidValue('FLASHBACK_SCN')]);
+  }
   return runJob({ out, stdin, job, cred, echoed, options, schemas, missing, dump, started, config });
 }
 
@@ -1274,10 +1307,19 @@ async function runJob(ctx) {
       `Job "${job.owner}"."${job.name}" stopped due to fatal error at ${oracleDate(new Date())} elapsed ${elapsedText(Date.now() - started.getTime())}`,
     );
     dump.close();
+    // A failed job keeps its control table: it stays in DBA_DATAPUMP_JOBS as NOT RUNNING.
+    finishJob(ctx.config.jobsDir, job.owner, job.name, 'failed');
     return 1;
   };
 
   out.message(`Starting "${job.owner}"."${job.name}":  ${[cred.display, ...echoed].join(' ')} `);
+  registerJob(ctx.config.jobsDir, {
+    owner: job.owner,
+    jobName: job.name,
+    pid: process.pid,
+    dumpFiles: dump.files.map((f) => f.path),
+  });
+  watchForStop(ctx);
   if (options.metrics) {
     for (let w = 1; w <= workers; w++) out.message(`Startup took ${w === 1 ? 1 : 0} seconds`, w);
   }
@@ -1404,11 +1446,114 @@ function finishWithDumpSet(ctx, errors) {
 /** The final Job line; returns the exit code (0, or 5 with errors). */
 function finish(ctx, errors) {
   const { out, job, started } = ctx;
+  finishJob(ctx.config.jobsDir, job.owner, job.name, 'completed');
   const when = `at ${oracleDate(new Date())} elapsed ${elapsedText(Date.now() - started.getTime())}`;
   const outcome = errors === 0 ? 'successfully completed' : `completed with ${errors} error(s)`;
   out.message(`Job "${job.owner}"."${job.name}" ${outcome} ${when}`);
   return errors === 0 ? 0 : 5;
 }
+
+/**
+ * A running job polls for a stop request (DBMS_DATAPUMP.STOP_JOB from the fake database, or KILL_JOB from a client
+ * attached with ATTACH=): it then logs `stopped due to fatal error`, leaves DBA_DATAPUMP_JOBS (KILL_JOB also
+ * deletes the dump files, STOP_JOB with keep_master 0 keeps them) and the client exits 1.
+ */
+function watchForStop(ctx) {
+  const { out, job, dump, started } = ctx;
+  let known = 0;
+  const timer = setInterval(() => {
+    if (dump.opened.length !== known) {
+      known = dump.opened.length;
+      updateJobFiles(ctx.config.jobsDir, job.owner, job.name, dump.opened);
+    }
+    const mode = pendingRequest(ctx.config.jobsDir, job.owner, job.name);
+    if (!mode) return;
+    clearInterval(timer);
+    out.message(
+      `Job "${job.owner}"."${job.name}" stopped due to fatal error at ${oracleDate(new Date())} elapsed ${elapsedText(Date.now() - started.getTime())}`,
+    );
+    dump.close();
+    endJob(ctx.config.jobsDir, { owner: job.owner, jobName: job.name, dumpFiles: dump.opened }, mode);
+    exit(1);
+  }, 100);
+  timer.unref();
+}
+
+/**
+ * `expdp user/pw ATTACH=[OWNER.]JOB`: shows the job's status and the `Export>` prompt. KILL_JOB and STOP_JOB ask
+ * `Are you sure you wish to stop this job ([yes]/no):`; yes stops the job (KILL_JOB also deletes its dump files)
+ * and the client exits once the job is gone. EXIT_CLIENT leaves it running. End of input exits 1.
+ */
+async function attachJob(value, login, config, out, stdin) {
+  const text = value.trim().replace(/^"(.*)"$/, '$1');
+  const dot = text.indexOf('.');
+  const owner = dot > 0 ? oracleName(text.slice(0, dot)) : login;
+  const name = oracleName(dot > 0 ? text.slice(dot + 1) : text);
+  const job = findJob(config.jobsDir, owner, name);
+  if (!job) {
+    out.stdout(MSG.noSuchJob);
+    return 1;
+  }
+  out.stdout(
+    [
+      '',
+      `Job: ${name}`,
+      `  Owner: ${owner}`,
+      `  Operation: ${job.operation}`,
+      '  Creator Privs: TRUE',
+      `  Mode: ${job.jobMode}`,
+      '  Max Parallelism: 1',
+      `  State: ${job.state}`,
+      `  Dump File: ${(job.dumpFiles ?? [])[0] ?? ''}`,
+      '',
+      'Worker 1 Status:',
+      `  State: ${job.state === 'EXECUTING' ? 'EXECUTING' : 'UNDEFINED'}`,
+      '',
+      'Export> ',
+    ].join('\n'),
+  );
+  for (;;) {
+    const line = await stdin.next();
+    if (line === null) return 1;
+    const command = line.trim().toUpperCase();
+    if (command === 'EXIT_CLIENT' || command === 'EXIT') return 0;
+    const mode = command === 'KILL_JOB' ? 'kill' : /^STOP_JOB(=IMMEDIATE)?$/.test(command) ? 'stop' : null;
+    if (!mode) {
+      out.stdout('Export> ');
+      continue;
+    }
+    out.stdout(MSG.confirmStop);
+    const answer = await stdin.next();
+    if (answer === null) return 1;
+    if (!['', 'Y', 'YES'].includes(answer.trim().toUpperCase())) {
+      out.stdout('Export> ');
+      continue;
+    }
+    requestStop(config.jobsDir, owner, name, mode);
+    // The server needs a moment to stop the workers; the client waits for the job to go away.
+    for (let waited = 0; findJob(config.jobsDir, owner, name) && waited < 15_000; waited += 100)
+      await sleep(100);
+    stdin.stop();
+    return 0;
+  }
+}
+
+/** `expdp help=y`: the banner (the client's own release) and the start of the real help text. */
+const HELP_TEXT = [
+  'The Data Pump export utility provides a mechanism for transferring data objects',
+  'between Oracle databases. The utility is invoked with the following command:',
+  '',
+  '   Example: expdp scott/tiger DIRECTORY=dmpdir DUMPFILE=scott.dmp',
+  '',
+  "You can control how Export runs by entering the 'expdp' command followed",
+  'by various parameters. To specify parameters, you use keywords:',
+  '',
+  '   Format:  expdp KEYWORD=value or KEYWORD=(value1,value2,...,valueN)',
+  '   Example: expdp scott/tiger DUMPFILE=scott.dmp DIRECTORY=dmpdir SCHEMAS=scott',
+  '               or TABLES=(T1:P1,T1:P2), if T1 is partitioned table',
+  '',
+  'USERID must be the first parameter on the command line.',
+].join('\n');
 
 /** The `hang` behaviour: the job never ends; only a signal (SIGTERM, SIGKILL) ends the process. */
 function hangForever() {

@@ -34,8 +34,14 @@ export interface SimConfig {
   directories: Record<string, string>;
   /** Users that can log in (names case-insensitive) and their passwords (case-sensitive). */
   users: Record<string, string>;
-  /** Release shown in the banner and the `Connected to:` line. Default `19.0.0.0.0`. */
+  /** Release shown in the `Connected to:` line (and the banner, unless clientVersion is set). Default `19.0.0.0.0`. */
   databaseVersion?: string;
+  /** Release of the client (banner, `help=y`); newer than the database gives UDE-00018. Default databaseVersion. */
+  clientVersion?: string;
+  /** Where the "server" keeps its Data Pump jobs (sim-jobs.mjs). Default: `oracle-sim-jobs` beside the config. */
+  jobsDir?: string;
+  /** `windows`: the simulated exp exits 3 for warnings, as on Windows (default: 0, as on Unix). */
+  expExitCodes?: 'unix' | 'windows';
   /** When set, every call appends one JSON line (a SimCall) to this file. */
   record?: string;
   /** Schemas that exist (names case-insensitive). A schema not listed here is "not found" (ORA-39165). */
@@ -44,6 +50,8 @@ export interface SimConfig {
 
 /** One recorded call of the simulated expdp. */
 export interface SimCall {
+  /** `exp` for the legacy client; absent for expdp. */
+  program?: 'exp';
   argv: string[];
   env: Record<string, string>;
   cwd: string;
@@ -65,6 +73,9 @@ export const SIM_ORACLE_HOME: string = path.dirname(fileURLToPath(import.meta.ur
 
 /** Absolute path of the simulated client. */
 export const SIM_EXPDP: string = path.join(SIM_ORACLE_HOME, 'bin', 'expdp');
+
+/** Absolute path of the simulated legacy exp client. */
+export const SIM_EXP: string = path.join(SIM_ORACLE_HOME, 'bin', 'exp');
 
 /** Writes `config` as `oracle-sim.json` in `dir` and returns its path (for ORACLE_SIM_CONFIG). */
 export function writeSimConfig(dir: string, config: SimConfig): string {

@@ -10,6 +10,7 @@ import type {
 } from '../types.js';
 import { formatDuration } from '../settings/parse.js';
 import { describeCode, isCredentialCode, isGenericCode } from './oracle-messages.js';
+import type { JobStopReport } from './expdp-process.js';
 
 export interface ClassifyInput {
   process: ProcessResult;
@@ -18,6 +19,8 @@ export interface ClassifyInput {
   logFound: boolean;
   schema: string;
   timeoutMs: number;
+  /** What stopping the server-side job did after a timeout or a cancellation. */
+  jobStop?: JobStopReport;
 }
 
 // Call-stack lines: context for the error above them, never a finding of their own.
@@ -157,13 +160,19 @@ function decide(input: ClassifyInput, codes: CodeSeen[]): Decision {
   const { process: proc, log, logFound, schema, timeoutMs } = input;
   const failed = (reason: string, ...extra: Finding[]): Decision => ({ outcome: 'failed', reason, extra });
   const limit = formatDuration(timeoutMs);
+  const stop = input.jobStop;
+  const stopped = stop?.gone ? `; ${stop.detail}` : '';
+  const stillRunning =
+    `The server-side job may still run: check DBA_DATAPUMP_JOBS for ${jobLabel(log)} and stop it ` +
+    `(expdp ATTACH=${log.jobName ?? 'JOB'}, then KILL_JOB)` +
+    (stop ? ` — stopping it failed: ${stop.detail}` : '');
   const timeoutFinding: Finding = {
     severity: 'error',
     code: 'TIMEOUT',
-    message: `the export of ${schema} did not finish within ${limit}`,
-    advice:
-      `The server-side job keeps running when the client is stopped: check DBA_DATAPUMP_JOBS for ${jobLabel(log)} ` +
-      'and stop it if it still runs; raise the timeout if the export is simply slow.',
+    message: `the export of ${schema} did not finish within ${limit}${stopped}`,
+    advice: stop?.gone
+      ? 'Raise the timeout if the export is simply slow, or look for what held it up (locks, undo, I/O).'
+      : `${stillRunning}; raise the timeout if the export is simply slow.`,
   };
 
   // Wrong credentials first: the re-prompt is also what makes a client hang until its time limit.
@@ -186,7 +195,24 @@ function decide(input: ClassifyInput, codes: CodeSeen[]): Decision {
     return failed(reason, ...extra);
   }
 
-  if (proc.timedOut) return failed(`timed out after ${limit}`, timeoutFinding);
+  // What happened to the server-side job, for the reason.
+  const jobWords = stop?.gone
+    ? stop.found
+      ? '; its Data Pump job was stopped on the server'
+      : '; no Data Pump job had started on the server'
+    : '';
+  if (proc.timedOut) return failed(`timed out after ${limit}${jobWords}`, timeoutFinding);
+
+  if (proc.cancelled) {
+    return failed(`cancelled${jobWords}`, {
+      severity: 'error',
+      code: 'CANCELLED',
+      message: `the run was cancelled during the export of ${schema}${stopped}`,
+      advice: stop?.gone
+        ? 'Run the backup again when it suits.'
+        : `${stillRunning}; the post step tries again.`,
+    });
+  }
 
   if (proc.exitCode === null && proc.signal) {
     return failed(`expdp was killed by ${proc.signal}`, {

@@ -1,5 +1,9 @@
 // Builds the expdp parameter file. Everything goes through a parfile (never argv) so the password stays off `ps`
 // and quoted values survive; see oracle-data-pump.md.
+import { fileSizeParameter } from '../settings/export-settings.js';
+
+/** One point in time for every job of a run: an SCN (with database queries) or a timestamp (without). */
+export type Flashback = { scn: string } | { time: Date };
 
 export interface ParfileSpec {
   username: string;
@@ -11,32 +15,56 @@ export interface ParfileSpec {
   dumpFile: string;
   logFile: string;
   jobName: string;
+  /** PARALLEL (1 leaves it out). */
+  parallel?: number;
+  /** FILESIZE in bytes (0 or absent leaves it out). */
+  fileSize?: number;
+  flashback?: Flashback;
+  /** `EXCLUDE=` values of this schema. */
+  exclude?: string[];
   /** Validated extra `KEY=VALUE` lines from `expdp-parameters`. */
   extra: string[];
 }
 
 const MASK = '********';
 
-/** Keys that make Data Pump write several files, so the dump name needs a `%U` template. */
-export function needsMultipleFiles(extra: string[]): boolean {
-  return extra.some((line) => {
-    const [key = '', value = ''] = line.split('=', 2).map((s) => s.trim().toUpperCase());
-    return key === 'FILESIZE' || (key === 'PARALLEL' && Number(value) > 1);
-  });
+/** PARALLEL above 1 or a FILESIZE make Data Pump write several files, so the dump name needs a `%U` template. */
+export function needsMultipleFiles(options: { parallel?: number; fileSize?: number }): boolean {
+  return (options.parallel ?? 1) > 1 || (options.fileSize ?? 0) > 0;
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * `FLASHBACK_TIME="TO_TIMESTAMP('2026-11-21 01:30:00', 'YYYY-MM-DD HH24:MI:SS')"` in the runner's local time: the
+ * form Oracle documents for a parfile, evaluated by the database in its own time zone.
+ */
+export function flashbackTimeValue(time: Date): string {
+  const stamp =
+    `${time.getFullYear()}-${pad(time.getMonth() + 1)}-${pad(time.getDate())} ` +
+    `${pad(time.getHours())}:${pad(time.getMinutes())}:${pad(time.getSeconds())}`;
+  return `"TO_TIMESTAMP('${stamp}', 'YYYY-MM-DD HH24:MI:SS')"`;
+}
+
+/** The parfile line that makes a job consistent as of the run's point in time. */
+export function flashbackLine(flashback: Flashback): string {
+  return 'scn' in flashback
+    ? `FLASHBACK_SCN=${flashback.scn}`
+    : `FLASHBACK_TIME=${flashbackTimeValue(flashback.time)}`;
 }
 
 /**
  * Quotes a password for USERID: Oracle needs double quotes around passwords with special characters, and a
  * password cannot itself contain a double quote (settings refuse those).
  */
-function quotePassword(password: string): string {
+export function quotePassword(password: string): string {
   if (password.includes('"'))
     throw new Error('a password containing a double quote cannot be passed to expdp');
   return /^[A-Za-z][A-Za-z0-9_$#]*$/.test(password) ? password : `"${password}"`;
 }
 
 /** Schema names given in quotes keep their case; plain names are upper case already. */
-function schemaValue(schema: string): string {
+export function schemaValue(schema: string): string {
   return schema.startsWith('"') ? `'${schema}'` : schema;
 }
 
@@ -51,9 +79,22 @@ export function buildParfile(spec: ParfileSpec, options: { maskPassword: boolean
     `JOB_NAME=${spec.jobName}`,
     'LOGTIME=ALL',
     'METRICS=YES',
+    ...((spec.parallel ?? 1) > 1 ? [`PARALLEL=${spec.parallel}`] : []),
+    ...(spec.fileSize ? [`FILESIZE=${fileSizeParameter(spec.fileSize)}`] : []),
+    ...(spec.flashback ? [flashbackLine(spec.flashback)] : []),
+    ...(spec.exclude ?? []).map((value) => `EXCLUDE=${value}`),
     ...spec.extra,
   ];
   return lines.join('\n') + '\n';
+}
+
+/** Every job this action starts is named `OBA_<SCHEMA>_<RUN>`: how its own jobs (and orphans) are recognised. */
+export const JOB_PREFIX = 'OBA_';
+const OUR_JOB_RE = /^OBA_[A-Z0-9]{1,14}_[A-Z0-9]{1,10}$/;
+
+/** Whether a Data Pump job (or control table) name is one that makeJobName generates. */
+export function isOurJobName(name: string): boolean {
+  return OUR_JOB_RE.test(name);
 }
 
 /**
@@ -70,5 +111,5 @@ export function makeJobName(schema: string, runToken: string): string {
     .replace(/[^A-Za-z0-9]/g, '')
     .toUpperCase()
     .slice(-10);
-  return `OBA_${cleanSchema}_${token}`;
+  return `${JOB_PREFIX}${cleanSchema}_${token}`;
 }

@@ -302,7 +302,38 @@ function headSection(report: RunReport, lang: ReportLanguage, timeZone?: string)
     ...(report.statusReason ? [paragraph(clip(report.statusReason, CLIP.reason))] : []),
     ...(report.dryRun ? [`🧪 ${md(lang, 'banner.dryRun')}`] : []),
     facts.join(' · '),
+    ...exportFacts(report),
   ];
+}
+
+/**
+ * The export's own facts (issue 3): the point in time every schema was exported as of, the orphaned Data Pump jobs
+ * of earlier runs that were cleaned, the export tool when it is legacy exp. In English for now: the message
+ * catalogue (i18n.ts) has no keys for them yet.
+ */
+function exportFacts(report: RunReport): string[] {
+  const lines: string[] = [];
+  const c = report.consistency;
+  if (c?.scn)
+    lines.push(
+      `🕓 Consistent as of SCN ${code(c.scn, false)}: every schema's job had FLASHBACK_SCN=${escapeMarkdown(c.scn)}.`,
+    );
+  else if (c) lines.push(`🕓 ${escapeMarkdown(clip(c.note, CLIP.message))}`);
+  const orphans = report.orphans;
+  if (orphans && orphans.cleaned.length > 0)
+    lines.push(
+      `🧹 Cleaned ${orphans.cleaned.length} orphaned Data Pump job(s) of earlier runs before exporting: ` +
+        orphans.cleaned.map((o) => code(`${o.owner}.${o.jobName}`, false)).join(', '),
+    );
+  if (orphans && orphans.failed.length > 0)
+    lines.push(
+      `⚠️ Could not clean ${orphans.failed.map((o) => code(`${o.owner}.${o.jobName}`, false)).join(', ')}`,
+    );
+  if (report.exportTool?.kind === 'exp')
+    lines.push(
+      `📼 Exported with legacy exp ${escapeMarkdown(report.exportTool.release ?? '')} (client-side files).`,
+    );
+  return lines;
 }
 
 function alertSection(

@@ -1,6 +1,7 @@
 // The only module that reads inputs through @actions/core; everything it decides is in parseSettings.
 import * as core from '@actions/core';
 import type { Settings } from '../types.js';
+import { EXPORT_INPUT_NAMES } from './export-settings.js';
 import { RETENTION_INPUT_NAMES } from './retention-settings.js';
 import { parseSettings, type Env } from './settings.js';
 import { SFTP_INPUT_NAMES } from './sftp-settings.js';
@@ -28,6 +29,7 @@ export const INPUT_NAMES = [
   'log-dir',
   'fail-on',
   'dry-run',
+  ...EXPORT_INPUT_NAMES,
   ...SFTP_INPUT_NAMES,
   ...RETENTION_INPUT_NAMES,
   ...SMTP_INPUT_NAMES,

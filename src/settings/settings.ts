@@ -7,6 +7,7 @@ import type { FailOn, SchemaSettings, Settings } from '../types.js';
 import { NAME_TOKENS, validateNameTemplate } from './names.js';
 import { Collector, MASKED, show } from './collector.js';
 import { parseBoolean, parseDuration, parseList } from './parse.js';
+import { checkExclude, parseExportSettings, parseParallel } from './export-settings.js';
 import { parseRetentionSettings } from './retention-settings.js';
 import { parseSftpSettings } from './sftp-settings.js';
 import { parseReportLanguage, parseSmtpSettings } from './smtp-settings.js';
@@ -59,6 +60,12 @@ export const FORBIDDEN_EXPDP_KEYS: Readonly<Record<string, string>> = (() => {
     ENCRYPTION_PASSWORD:
       'Data Pump echoes it; encrypt the archive with archive-password (from a secret) instead',
     ENCRYPTION_PWD_PROMPT: 'expdp would wait for a password typed on a terminal',
+    PARALLEL:
+      'use the parallel input (or parallel per schema), which also gives the dump files a %U template',
+    FILESIZE: 'use the filesize input, which also gives the dump files a %U template',
+    FLASHBACK_SCN: 'the action sets it for a consistent export (use the consistent input)',
+    FLASHBACK_TIME: 'the action sets it for a consistent export (use the consistent input)',
+    CONSISTENT: 'it is the legacy form of FLASHBACK_TIME (use the consistent input)',
   };
 })();
 
@@ -88,17 +95,18 @@ const SCHEMA_NAME_HINT =
   'or "MixedCase" in double quotes to keep its case';
 const SCHEMAS_HINT =
   'use schema names separated by commas or one per line (e.g. HR, SALES), ' +
-  'or a YAML list whose items are a name or a mapping {name, username, password, timeout}';
+  'or a YAML list whose items are a name or a mapping {name, username, password, timeout, parallel, exclude}';
 const USERNAME_HINT = 'use a database user name such as SYSTEM or BACKUP_ADMIN';
 const TOKENS_TEXT = NAME_TOKENS.map((t) => `{${t}}`).join(', ');
-const SCHEMA_KEYS = 'name, username, password and timeout';
-const LATER_SCHEMA_KEYS = new Set(['parallel', 'exclude']);
+const SCHEMA_KEYS = 'name, username, password, timeout, parallel and exclude';
 
 const SchemaMapping = z.strictObject({
   name: z.string(),
   username: z.string().optional(),
   password: z.string().optional(),
   timeout: z.string().optional(),
+  parallel: z.string().optional(),
+  exclude: z.union([z.string(), z.array(z.string())]).optional(),
 });
 const ArchivePer = z.enum(['run', 'schema']);
 const FailOnEnum = z.enum(['partial', 'failure']);
@@ -174,6 +182,8 @@ interface SchemaEntry {
   username?: string;
   password?: string;
   timeoutMs?: number;
+  parallel?: number;
+  exclude?: string[];
 }
 
 function parseSchemaName(given: string, c: Collector): SchemaEntry | undefined {
@@ -234,20 +244,12 @@ function parseSchemaMapping(
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
-          if (LATER_SCHEMA_KEYS.has(key))
-            c.notAllowed(
-              'schemas',
-              `${show(key)} (in ${label})`,
-              `per-schema ${key} arrives with a later version of this action`,
-              `use ${SCHEMA_KEYS} for now`,
-            );
-          else
-            c.notAllowed(
-              'schemas',
-              `${show(key)} (in ${label})`,
-              'it is not a per-schema setting',
-              `use ${SCHEMA_KEYS}`,
-            );
+          c.notAllowed(
+            'schemas',
+            `${show(key)} (in ${label})`,
+            'it is not a per-schema setting',
+            `use ${SCHEMA_KEYS}`,
+          );
         }
       } else {
         const key = String(issue.path[0] ?? '');
@@ -257,7 +259,7 @@ function parseSchemaMapping(
           c.notAllowed(
             'schemas',
             `${show(key)} (in ${label})`,
-            'its value must be text',
+            key === 'exclude' ? 'its value must be text or a list of texts' : 'its value must be text',
             `use ${SCHEMA_KEYS}`,
           );
       }
@@ -265,7 +267,7 @@ function parseSchemaMapping(
     return undefined;
   }
 
-  const { name: given, username, password, timeout } = parsed.data;
+  const { name: given, username, password, timeout, parallel, exclude } = parsed.data;
   const entry = given === '' ? undefined : parseSchemaName(given, c);
   if (given === '')
     c.notAllowed('schemas', position, 'its name is empty', 'give every mapping a name, e.g. {name: HR}');
@@ -295,6 +297,19 @@ function parseSchemaMapping(
       c.notAllowed('schemas', `${show(timeout)} (timeout of ${label})`, ms.error);
       valid = false;
     }
+  }
+  if (parallel !== undefined) {
+    const n = parseParallel(parallel);
+    if (n.ok) result.parallel = n.value;
+    else {
+      c.notAllowed('schemas', `${show(parallel)} (parallel of ${label})`, n.error);
+      valid = false;
+    }
+  }
+  if (exclude !== undefined) {
+    const items = (Array.isArray(exclude) ? exclude : [exclude]).map((e) => checkExclude(e, label, c));
+    if (items.every((e) => e !== undefined)) result.exclude = items;
+    else valid = false;
   }
   return valid ? result : undefined;
 }
@@ -583,6 +598,8 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
     username: e.username || username,
     password: e.username ? (e.password ?? '') : e.password || password,
     timeoutMs: e.timeoutMs ?? timeoutMs,
+    ...(e.parallel !== undefined ? { parallel: e.parallel } : {}),
+    ...(e.exclude !== undefined ? { exclude: e.exclude } : {}),
   }));
   requireCredential('username', schemas, 'set username (used by every schema without one)', c);
   requireCredential(
@@ -601,17 +618,27 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
       'use the name of an Oracle directory object such as DATA_PUMP_DIR (not a folder path)',
     );
 
+  const exportSettings = parseExportSettings(get, c);
   const dumpPathText = get('dump-path');
   let dumpPath = '';
   if (dumpPathText === '') {
+    // Looked up in ALL_DIRECTORIES at run time (resolveRunPaths); exp writes on the runner, into work-dir.
     const dir = directory || DEFAULTS.directory;
-    c.notAllowed(
-      'dump-path',
-      '""',
-      'it is required until the action can look it up in the database (a later version)',
-      `use the folder of the directory object ${dir} as this runner sees it, as shown by ` +
-        `SELECT directory_path FROM all_directories WHERE directory_name = '${dir}'`,
-    );
+    if (!exportSettings.oracleQueries && exportSettings.tool !== 'exp')
+      c.notAllowed(
+        'dump-path',
+        '""',
+        'it can only be looked up in the database with oracle-queries: true',
+        `give the folder of the directory object ${dir} as this runner sees it, as shown by ` +
+          `SELECT directory_path FROM all_directories WHERE directory_name = '${dir}'`,
+      );
+    else if (exportSettings.tool === 'exp' && get('work-dir') === '')
+      c.notAllowed(
+        'work-dir',
+        '""',
+        'export-tool exp writes its dump files on the runner, into work-dir, and dump-path is empty too',
+        'give the folder for the dump files and archives in work-dir',
+      );
   } else dumpPath = resolvePath('dump-path', dumpPathText, env, c) ?? '';
 
   const oracleHomeText = get('oracle-home') || (env.ORACLE_HOME ?? '').trim();
@@ -627,6 +654,23 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
   );
 
   const expdpParameters = parseExpdpParameters(get('expdp-parameters'), c);
+  if (exportSettings.tool === 'exp') {
+    if (expdpParameters.length > 0)
+      c.notAllowed(
+        'expdp-parameters',
+        show(expdpParameters.join('\n')),
+        'they are Data Pump parameters, which legacy exp does not take',
+        'leave expdp-parameters empty with export-tool: exp',
+      );
+    const dataPumpOnly = entries.filter((e) => e.parallel !== undefined || e.exclude !== undefined);
+    if (dataPumpOnly.length > 0)
+      c.notAllowed(
+        'schemas',
+        show(dataPumpOnly.map((e) => e.name).join(', ')),
+        'per-schema parallel and exclude are Data Pump features, which legacy exp lacks',
+        'remove them, or use export-tool: expdp',
+      );
+  }
 
   const archivePerText = getOr('archive-per');
   const archivePerParsed = ArchivePer.safeParse(archivePerText.toLowerCase());
@@ -723,6 +767,7 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
     directory,
     dumpPath,
     oracleHome,
+    export: exportSettings,
     timeoutMs,
     dumpName,
     expdpParameters,
@@ -742,4 +787,15 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
     reportLanguage,
   };
   return { ok: true, settings, secrets: c.secrets, warnings: c.warnings };
+}
+
+/**
+ * The folders of a run once dump-path is known (given, or looked up in ALL_DIRECTORIES at run time): work-dir
+ * defaults to it and log-dir to `work-dir/logs`. Legacy exp writes its dump files on the runner, into work-dir,
+ * so for exp that is where the run looks for them.
+ */
+export function resolveRunPaths(settings: Settings, dumpPath: string, tool: 'expdp' | 'exp'): Settings {
+  const workDir = settings.workDir || dumpPath;
+  const logDir = settings.logDir || joinPath(workDir, 'logs');
+  return { ...settings, dumpPath: tool === 'exp' ? workDir : dumpPath, workDir, logDir };
 }
