@@ -196,6 +196,21 @@ describe('the bundled action end to end', () => {
     expect(report.archives[0].schemas).toEqual(['HR', 'AUDIT', 'SALES']);
   });
 
+  it('keeps the figures of earlier runs in the work dir and shows their trend in the next summary', async () => {
+    const s = await scenario(
+      { HR: { behavior: 'success', tables: 2, bytes: 256 * 1024 } },
+      { 'archive-password': '' },
+    );
+    await run(s);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // a new {time} for the next run's names
+    const second = await run(s);
+    expect(second.outputs.status).toBe('success');
+    const history = JSON.parse(await readFile(path.join(s.workDir, '.oracle-backup-history.json'), 'utf8'));
+    expect(JSON.stringify(history)).not.toContain(PASSWORD);
+    expect(JSON.stringify(history)).not.toContain('dbhost');
+    expect(second.summary).toContain('xychart-beta');
+  });
+
   it('with fail-on: failure, a partial run does not fail the step', async () => {
     const s = await scenario(
       { HR: { behavior: 'skipped-tables', tables: 3, bytes: 128 * 1024 } },

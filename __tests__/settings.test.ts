@@ -66,6 +66,7 @@ describe('parseSettings: valid configurations', () => {
         sftp: undefined,
         smtp: undefined,
         reportLanguage: 'en',
+        report: { uploadArtifact: 'report' },
       } satisfies Settings,
       secrets: [
         'S3cret!pw',

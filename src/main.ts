@@ -10,7 +10,10 @@ import { createOracleDatabase, type OracleDatabase } from './database/database.j
 import { thinDriver } from './database/thin.js';
 import { expdpProcessRunner } from './export/expdp-process.js';
 import { runBackup, type JobEvent } from './pipeline.js';
-import { buildEmail, sendEmail, shouldSend } from './report/email.js';
+import { actionsArtifactUploader, uploadRunArtifact } from './report/artifact.js';
+import { buildEmail, databaseName, sendEmail, shouldSend } from './report/email.js';
+import { actionsHistoryCache, loadHistory, storeHistory } from './report/history-cache.js';
+import { sizeChangeMessage, sizeChanges } from './report/history.js';
 import type { ReportLanguage } from './report/i18n.js';
 import { RunLog } from './report/run-log.js';
 import { buildSummary } from './report/summary.js';
@@ -101,6 +104,16 @@ export async function run(): Promise<void> {
       await database?.close();
     }
 
+    // The figures of earlier runs, for the trend and the size-change alert (never the source of truth).
+    const attempt = process.env.GITHUB_RUN_ATTEMPT || '1';
+    const workDir = report.paths?.workDir || settings.workDir;
+    const historyOptions = { workDir, connectString: settings.connectString, cache: actionsHistoryCache };
+    const history = workDir && !settings.dryRun ? await loadHistory(historyOptions) : undefined;
+    history?.info.forEach((m) => log.info(m));
+    history?.notices.forEach((m) => log.info(m));
+    history?.warnings.forEach((m) => log.warn(m));
+    for (const change of sizeChanges(report, history?.runs ?? [])) log.warn(sizeChangeMessage(change));
+
     const tokens = makeNameTokens(started, runId);
     const stem = `oracle-backup_${tokens.date}_${tokens.time}`;
     // dump-path may have been looked up in the database, and work-dir and log-dir with it.
@@ -132,7 +145,30 @@ export async function run(): Promise<void> {
         advice: 'Make log-dir writable for the runner account.',
       });
     }
-    await publish(report, log.scrub(buildSummary(report)));
+    const summary = buildSummary(report, {
+      lang: settings.reportLanguage,
+      history: history?.runs,
+      runLogText: log.text(),
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      scrub: (text) => log.scrub(text),
+    });
+    await publish(report, log.scrub(summary));
+    if (workDir && history) {
+      const stored = await storeHistory({ ...historyOptions, report, runId, attempt, now: clock() });
+      stored.info.forEach((m) => core.info(m));
+      stored.warnings.forEach((m) => core.warning(m));
+    }
+    const artifact = await uploadRunArtifact(report, {
+      mode: settings.report.uploadArtifact,
+      uploader: actionsArtifactUploader,
+      runId,
+      attempt,
+      database: databaseName(settings.connectString),
+      tempRoot: process.env.RUNNER_TEMP,
+    });
+    artifact.info.forEach((m) => core.info(m));
+    artifact.notices.forEach((m) => core.notice(m));
+    artifact.warnings.forEach((m) => core.warning(m));
     rememberRun(
       report.cancelled ? { phase: 'cancelled', signal: report.cancelled.signal } : { phase: 'finished' },
     );

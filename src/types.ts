@@ -4,6 +4,7 @@ import type { ExportSettings } from './settings/export-settings.js';
 import type { RetentionSettings } from './settings/retention-settings.js';
 import type { SftpSettings } from './settings/sftp-settings.js';
 import type { SmtpSettings } from './settings/smtp-settings.js';
+import type { ReportSettings } from './settings/report-settings.js';
 
 /** Overall result of a run, as the contract defines it. */
 export type RunStatus = 'success' | 'partial' | 'failure';
@@ -59,6 +60,7 @@ export interface Settings {
   sftp?: SftpSettings;
   /** Undefined when no e-mail report is configured. */
   smtp?: SmtpSettings;
+  report: ReportSettings;
   reportLanguage: ReportLanguage;
 }
 

@@ -6,6 +6,7 @@ import { RETENTION_INPUT_NAMES } from './retention-settings.js';
 import { parseSettings, type Env } from './settings.js';
 import { SFTP_INPUT_NAMES } from './sftp-settings.js';
 import { SMTP_INPUT_NAMES } from './smtp-settings.js';
+import { REPORT_INPUT_NAMES } from './report-settings.js';
 
 /** Every input this version reads, as named in action.yml. */
 export const INPUT_NAMES = [
@@ -33,6 +34,7 @@ export const INPUT_NAMES = [
   ...SFTP_INPUT_NAMES,
   ...RETENTION_INPUT_NAMES,
   ...SMTP_INPUT_NAMES,
+  ...REPORT_INPUT_NAMES,
 ] as const;
 
 /** The configuration is invalid; `errors` lists every problem (input, value given, what is allowed). */

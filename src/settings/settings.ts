@@ -9,6 +9,7 @@ import { Collector, MASKED, show } from './collector.js';
 import { parseBoolean, parseDuration, parseList } from './parse.js';
 import { checkExclude, parseExportSettings, parseParallel } from './export-settings.js';
 import { parseRetentionSettings } from './retention-settings.js';
+import { parseReportSettings } from './report-settings.js';
 import { parseSftpSettings } from './sftp-settings.js';
 import { parseReportLanguage, parseSmtpSettings } from './smtp-settings.js';
 
@@ -756,6 +757,7 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
   const retention = parseRetentionSettings(get, c);
   const sftp = parseSftpSettings(get, c);
   const smtp = parseSmtpSettings(get, c);
+  const report = parseReportSettings(get, c);
   const reportLanguage = parseReportLanguage(get, c);
 
   if (c.errors.length > 0 || !level.success || !failOn.success || !keepDumps.ok || !dryRun.ok)
@@ -784,6 +786,7 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
     retention,
     sftp,
     smtp,
+    report,
     reportLanguage,
   };
   return { ok: true, settings, secrets: c.secrets, warnings: c.warnings };
