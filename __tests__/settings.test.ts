@@ -67,6 +67,7 @@ describe('parseSettings: valid configurations', () => {
         smtp: undefined,
         reportLanguage: 'en',
         report: { uploadArtifact: 'report' },
+        verifyDump: 'header',
       } satisfies Settings,
       secrets: [
         'S3cret!pw',

@@ -18,7 +18,8 @@ import type { ReportLanguage } from './report/i18n.js';
 import { RunLog } from './report/run-log.js';
 import { buildSummary } from './report/summary.js';
 import type { RunReport } from './run-report.js';
-import { ConfigurationError, loadSettings } from './settings/inputs.js';
+import { runModeStep } from './modes/run-mode.js';
+import { ConfigurationError, loadModeSettings, loadSettings } from './settings/inputs.js';
 import { makeNameTokens } from './settings/names.js';
 import type { SmtpSettings } from './settings/smtp-settings.js';
 import { rememberJob, rememberRun, rememberTempDir } from './state.js';
@@ -61,6 +62,12 @@ export async function run(): Promise<void> {
   try {
     let loaded: ReturnType<typeof loadSettings>;
     try {
+      // verify and monitor read the backups at the destinations only: no database, no lock, no export.
+      const modeRun = loadModeSettings();
+      if (modeRun) {
+        await runModeStep(modeRun.settings, modeRun.secrets, modeRun.warnings, started, runId);
+        return;
+      }
       loaded = loadSettings();
     } catch (error) {
       if (!(error instanceof ConfigurationError)) throw error;

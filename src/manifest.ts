@@ -1,4 +1,5 @@
 // The backup set's manifest (contract: "The manifest"). Built from the run's facts only: no secret ever goes in.
+import type { ManifestDumpCheck } from './restore/dump-check.js';
 import type { ConsistencyReport, SchemaReport } from './run-report.js';
 import type { RunStatus } from './types.js';
 
@@ -16,6 +17,8 @@ export interface ManifestSchema {
   rows: number;
   rowCounts: Array<{ table: string; rows: number; bytes: number }>;
   skippedTables: string[];
+  /** The restore check of the dump (verify-dump), when one ran. */
+  dumpCheck?: ManifestDumpCheck;
   warnings: Array<{ code: string; message: string }>;
 }
 
@@ -70,6 +73,7 @@ export function buildManifest(input: ManifestInput): Manifest {
       rowCounts: s.rowCounts,
       skippedTables: s.skippedTables,
       warnings: s.findings.map((f) => ({ code: f.code, message: f.message })),
+      ...(s.dumpCheck ? { dumpCheck: s.dumpCheck } : {}),
     })),
     archives: [],
   };

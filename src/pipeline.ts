@@ -34,6 +34,14 @@ import { purgeRunLogs } from './retention/run-logs.js';
 import { policyFor } from './settings/retention-settings.js';
 import type { SftpSettings } from './settings/sftp-settings.js';
 import { acquireLock, LockHeldError, type RunLock } from './lock.js';
+import {
+  checkDump,
+  dumpCheckFinding,
+  toManifestDumpCheck,
+  type DumpCheckResult,
+} from './restore/dump-check.js';
+import { localDumpHeaderReader } from './restore/dump-header.js';
+import { locateImpdp } from './restore/sqlfile.js';
 import { buildManifest, manifestJson, type Manifest } from './manifest.js';
 import { credentialKey, runPreflight, type PreflightResult, type ToolKind } from './preflight.js';
 import type { RunLog } from './report/run-log.js';
@@ -648,6 +656,17 @@ async function exportSchema(
       reason = `${tool.kind} wrote no dump file`;
     }
   }
+  // A restore check: a dump that fails it is not a backup (the schema fails; retention never counts it).
+  let dumpCheck: DumpCheckResult | undefined;
+  if (outcome !== 'failed' && tool.kind === 'expdp' && settings.verifyDump !== 'none') {
+    dumpCheck = await verifyDumpSet(settings, plan, dumpFiles, deps);
+    const finding = dumpCheckFinding(dumpCheck);
+    if (finding) findings.push(finding);
+    if (!dumpCheck.ok) {
+      outcome = 'failed';
+      reason = dumpCheck.problem ?? `the ${settings.verifyDump} check of the dump failed`;
+    }
+  }
   if (outcome === 'failed') await removePartialDumps(settings, plan, log);
   event(
     outcome !== 'failed'
@@ -689,7 +708,44 @@ async function exportSchema(
     dumpBytes: outcome === 'failed' ? 0 : dumpFiles.reduce((sum, f) => sum + f.bytes, 0),
     oracleLog: logText !== undefined ? oracleLogPath : undefined,
     jobStop: result.jobStop,
+    dumpCheck: dumpCheck && toManifestDumpCheck(dumpCheck),
   };
+}
+
+/** `verify-dump`: the dump files' headers, or `impdp SQLFILE=` over the whole set (see src/restore). */
+async function verifyDumpSet(
+  settings: Settings,
+  plan: SchemaPlan,
+  dumpFiles: DumpFileReport[],
+  deps: PipelineDeps,
+): Promise<DumpCheckResult> {
+  const impdp = settings.verifyDump === 'sqlfile' ? await locateImpdp(settings.oracleHome) : undefined;
+  return checkDump(
+    settings.verifyDump,
+    {
+      schema: plan.schema.name,
+      jobName: plan.jobName,
+      jobOwner: plan.schema.username.toUpperCase(),
+      directory: settings.directory,
+      dumpPath: settings.dumpPath,
+      dumpFiles: dumpFiles.map((f) => f.name),
+    },
+    {
+      headerReader: localDumpHeaderReader,
+      sqlfile: impdp
+        ? {
+            executable: impdp,
+            username: plan.schema.username,
+            password: plan.schema.password,
+            connectString: settings.connectString,
+            timeoutMs: plan.schema.timeoutMs,
+            tempRoot: deps.tempRoot,
+            onTempDir: deps.onTempDir,
+          }
+        : undefined,
+      log: (line) => deps.log.info(`  ${line}`),
+    },
+  );
 }
 
 /** Parses and judges a client's output: Data Pump's log, or legacy exp's (whose last line decides). */

@@ -1,6 +1,7 @@
 // The machine-readable record of one run: what the summary, outputs and report JSON are all made from.
 import type { JobStopReport } from './export/expdp-process.js';
 import type { OrphanReport } from './export/job-stop.js';
+import type { ManifestDumpCheck } from './restore/dump-check.js';
 import type { PlaceRetentionResult } from './retention/apply.js';
 import type { LeftoverDumpsResult } from './retention/dumps.js';
 import type { RunLogPurgeResult } from './retention/run-logs.js';
@@ -32,6 +33,8 @@ export interface SchemaReport {
   dumpBytes: number;
   /** The Oracle log's path on this runner, when it could be read. */
   oracleLog?: string;
+  /** The restore check of the dump (verify-dump), when one ran. */
+  dumpCheck?: ManifestDumpCheck;
   /** Name of the archive holding this schema's dump. */
   archive?: string;
   /** How its Data Pump job was stopped on the server after a timeout or a cancellation. */

@@ -5,6 +5,7 @@ import type { RetentionSettings } from './settings/retention-settings.js';
 import type { SftpSettings } from './settings/sftp-settings.js';
 import type { SmtpSettings } from './settings/smtp-settings.js';
 import type { ReportSettings } from './settings/report-settings.js';
+import type { VerifyDumpMode } from './settings/mode-settings.js';
 
 /** Overall result of a run, as the contract defines it. */
 export type RunStatus = 'success' | 'partial' | 'failure';
@@ -61,6 +62,8 @@ export interface Settings {
   /** Undefined when no e-mail report is configured. */
   smtp?: SmtpSettings;
   report: ReportSettings;
+  /** The restore check after each export: none, header or sqlfile. */
+  verifyDump: VerifyDumpMode;
   reportLanguage: ReportLanguage;
 }
 

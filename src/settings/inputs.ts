@@ -3,9 +3,16 @@ import * as core from '@actions/core';
 import type { Settings } from '../types.js';
 import { EXPORT_INPUT_NAMES } from './export-settings.js';
 import { RETENTION_INPUT_NAMES } from './retention-settings.js';
-import { parseSettings, type Env } from './settings.js';
+import {
+  parseModeRunSettings,
+  parseSettings,
+  requestedMode,
+  type Env,
+  type ModeRunSettings,
+} from './settings.js';
 import { SFTP_INPUT_NAMES } from './sftp-settings.js';
 import { SMTP_INPUT_NAMES } from './smtp-settings.js';
+import { MODE_INPUT_NAMES } from './mode-settings.js';
 import { REPORT_INPUT_NAMES } from './report-settings.js';
 
 /** Every input this version reads, as named in action.yml. */
@@ -35,6 +42,7 @@ export const INPUT_NAMES = [
   ...RETENTION_INPUT_NAMES,
   ...SMTP_INPUT_NAMES,
   ...REPORT_INPUT_NAMES,
+  ...MODE_INPUT_NAMES,
 ] as const;
 
 /** The configuration is invalid; `errors` lists every problem (input, value given, what is allowed). */
@@ -63,16 +71,40 @@ export function readRawInputs(): Record<string, string> {
 }
 
 /** Reads and validates the inputs; masks every secret before anything can be printed. */
-export function loadSettings(env: Env = process.env): LoadedSettings {
-  // Relative paths need a base; outside Actions without PWD (Windows shells) the process's folder is it.
-  const base = env.GITHUB_WORKSPACE || env.PWD ? env : { ...env, PWD: process.cwd() };
-  const result = parseSettings(readRawInputs(), base);
-  for (const secret of result.secrets) {
+export interface LoadedModeSettings {
+  settings: ModeRunSettings;
+  secrets: string[];
+  warnings: string[];
+}
+
+/** Registers every secret with the runner before anything can be logged. */
+function maskSecrets(secrets: string[]): void {
+  for (const secret of secrets) {
     core.setSecret(secret);
     // The runner masks line by line, so a multi-line value is only hidden when each line is registered too.
     for (const line of secret.split(/\r?\n/))
       if (line.trim() !== '' && line !== secret) core.setSecret(line.trim());
   }
+}
+
+/** Relative paths need a base; outside Actions without PWD (Windows shells) the process's folder is it. */
+function withBase(env: Env): Env {
+  return env.GITHUB_WORKSPACE || env.PWD ? env : { ...env, PWD: process.cwd() };
+}
+
+export function loadSettings(env: Env = process.env): LoadedSettings {
+  const result = parseSettings(readRawInputs(), withBase(env));
+  maskSecrets(result.secrets);
+  if (!result.ok) throw new ConfigurationError(result.errors);
+  return { settings: result.settings, secrets: result.secrets, warnings: result.warnings };
+}
+
+/** `mode: verify` or `monitor`: undefined in the default backup mode. */
+export function loadModeSettings(env: Env = process.env): LoadedModeSettings | undefined {
+  const raw = readRawInputs();
+  if (requestedMode(raw) === 'backup') return undefined;
+  const result = parseModeRunSettings(raw, withBase(env));
+  maskSecrets(result.secrets);
   if (!result.ok) throw new ConfigurationError(result.errors);
   return { settings: result.settings, secrets: result.secrets, warnings: result.warnings };
 }

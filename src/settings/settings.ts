@@ -9,9 +9,11 @@ import { Collector, MASKED, show } from './collector.js';
 import { parseBoolean, parseDuration, parseList } from './parse.js';
 import { checkExclude, parseExportSettings, parseParallel } from './export-settings.js';
 import { parseRetentionSettings } from './retention-settings.js';
-import { parseReportSettings } from './report-settings.js';
-import { parseSftpSettings } from './sftp-settings.js';
-import { parseReportLanguage, parseSmtpSettings } from './smtp-settings.js';
+import type { ReportLanguage } from '../report/i18n.js';
+import { parseMode, parseModeSettings, type ActionMode, type ModeSettings } from './mode-settings.js';
+import { parseReportSettings, type ReportSettings } from './report-settings.js';
+import { parseSftpSettings, type SftpSettings } from './sftp-settings.js';
+import { parseReportLanguage, parseSmtpSettings, type SmtpSettings } from './smtp-settings.js';
 
 export type RawInputs = Record<string, string>;
 export type Env = Record<string, string | undefined>;
@@ -552,6 +554,99 @@ function parseExpdpParameters(text: string, c: Collector): string[] {
   return lines;
 }
 
+/** The copy-to folders, resolved against the workspace, each once. */
+function parseCopyTo(get: (name: string) => string, env: Env, c: Collector, workDir: string): string[] {
+  const copyTo: string[] = [];
+  for (const item of parseList(get('copy-to'))) {
+    const folder = resolvePath('copy-to', item, env, c);
+    if (folder === undefined) continue;
+    if (copyTo.includes(folder))
+      c.notAllowed('copy-to', show(item), 'it is listed twice', 'list each folder once');
+    else copyTo.push(folder);
+    if (folder === workDir)
+      c.warnings.push(
+        `copy-to: ${show(item)} is the work-dir itself, so it holds no second copy of the backup.`,
+      );
+  }
+  return copyTo;
+}
+
+/** Settings of `mode: verify` and `mode: monitor`: only the destinations and the reports, no database. */
+export interface ModeRunSettings {
+  mode: Exclude<ActionMode, 'backup'>;
+  modes: ModeSettings;
+  copyTo: string[];
+  sftp?: SftpSettings;
+  smtp?: SmtpSettings;
+  reportLanguage: ReportLanguage;
+  archivePassword: string;
+  logDir: string;
+  failOn: FailOn;
+  report: ReportSettings;
+}
+
+export type ParseModeRunResult =
+  | { ok: true; settings: ModeRunSettings; secrets: string[]; warnings: string[] }
+  | { ok: false; errors: string[]; secrets: string[] };
+
+/** The mode the inputs ask for; anything invalid is reported by the full parse that follows. */
+export function requestedMode(raw: RawInputs): ActionMode {
+  const c = new Collector();
+  return parseMode((name) => (raw[name] ?? '').trim(), c);
+}
+
+/** Validates the inputs of verify and monitor: they need the destinations' credentials and nothing of Oracle's. */
+export function parseModeRunSettings(raw: RawInputs, env: Env): ParseModeRunResult {
+  const c = new Collector();
+  const get = (name: string): string => (raw[name] ?? '').trim();
+  const archivePassword = get('archive-password');
+  c.secret(archivePassword);
+  const mode = parseMode(get, c);
+  const copyTo = parseCopyTo(get, env, c, '');
+  const sftp = parseSftpSettings(get, c);
+  const smtp = parseSmtpSettings(get, c);
+  const reportLanguage = parseReportLanguage(get, c);
+  const report = parseReportSettings(get, c);
+  const modes = parseModeSettings(get, c, { copyTo, sftp: sftp !== undefined });
+  const logDirText = get('log-dir');
+  const logDir = logDirText
+    ? (resolvePath('log-dir', logDirText, env, c) ?? '')
+    : joinPath(env.RUNNER_TEMP || env.GITHUB_WORKSPACE || env.PWD || '.', 'oracle-backup-logs');
+  const failOnText = getOr('fail-on');
+  const failOn = FailOnEnum.safeParse(failOnText.toLowerCase());
+  if (!failOn.success) c.notAllowed('fail-on', show(failOnText), 'use partial or failure');
+  if (copyTo.length === 0 && !sftp)
+    c.notAllowed(
+      'mode',
+      show(mode),
+      `${mode} reads the backups at the destinations, and none is set`,
+      'set copy-to or sftp-host (with its credentials)',
+    );
+  if (c.errors.length > 0 || !failOn.success || mode === 'backup')
+    return { ok: false, errors: c.errors, secrets: c.secrets };
+  return {
+    ok: true,
+    settings: {
+      mode,
+      modes,
+      copyTo,
+      sftp,
+      smtp,
+      reportLanguage,
+      archivePassword,
+      logDir,
+      failOn: failOn.data,
+      report,
+    },
+    secrets: c.secrets,
+    warnings: c.warnings,
+  };
+
+  function getOr(name: keyof typeof DEFAULTS): string {
+    return get(name) || DEFAULTS[name];
+  }
+}
+
 /**
  * Validates the raw inputs (kebab-case names → trimmed values, '' when not given) and builds the Settings.
  * `secrets` lists every value to mask, also when the configuration is invalid: mask them before logging.
@@ -714,18 +809,7 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
   const keepDumps = parseBoolean(getOr('keep-dumps'));
   if (!keepDumps.ok) c.notAllowed('keep-dumps', show(getOr('keep-dumps')), keepDumps.error);
 
-  const copyTo: string[] = [];
-  for (const item of parseList(get('copy-to'))) {
-    const folder = resolvePath('copy-to', item, env, c);
-    if (folder === undefined) continue;
-    if (copyTo.includes(folder))
-      c.notAllowed('copy-to', show(item), 'it is listed twice', 'list each folder once');
-    else copyTo.push(folder);
-    if (folder === workDir)
-      c.warnings.push(
-        `copy-to: ${show(item)} is the work-dir itself, so it holds no second copy of the backup.`,
-      );
-  }
+  const copyTo = parseCopyTo(get, env, c, workDir);
 
   const logDirText = get('log-dir');
   const logDir = logDirText
@@ -758,6 +842,8 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
   const sftp = parseSftpSettings(get, c);
   const smtp = parseSmtpSettings(get, c);
   const report = parseReportSettings(get, c);
+  parseMode(get, c); // validates the value; verify and monitor never reach this parse
+  const { verifyDump } = parseModeSettings(get, c, { copyTo, sftp: sftp !== undefined });
   const reportLanguage = parseReportLanguage(get, c);
 
   if (c.errors.length > 0 || !level.success || !failOn.success || !keepDumps.ok || !dryRun.ok)
@@ -787,6 +873,7 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
     sftp,
     smtp,
     report,
+    verifyDump,
     reportLanguage,
   };
   return { ok: true, settings, secrets: c.secrets, warnings: c.warnings };
