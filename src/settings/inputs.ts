@@ -1,19 +1,20 @@
 // The only module that reads inputs through @actions/core; everything it decides is in parseSettings.
 import * as core from '@actions/core';
 import type { Settings } from '../types.js';
-import { EXPORT_INPUT_NAMES } from './export-settings.js';
-import { RETENTION_INPUT_NAMES } from './retention-settings.js';
+import { EXPORT_DEFAULTS, EXPORT_INPUT_NAMES } from './export-settings.js';
+import { RETENTION_DEFAULTS, RETENTION_INPUT_NAMES } from './retention-settings.js';
 import {
+  DEFAULTS,
   parseModeRunSettings,
   parseSettings,
   requestedMode,
   type Env,
   type ModeRunSettings,
 } from './settings.js';
-import { SFTP_INPUT_NAMES } from './sftp-settings.js';
-import { SMTP_INPUT_NAMES } from './smtp-settings.js';
-import { MODE_INPUT_NAMES } from './mode-settings.js';
-import { REPORT_INPUT_NAMES } from './report-settings.js';
+import { SFTP_DEFAULTS, SFTP_INPUT_NAMES } from './sftp-settings.js';
+import { SMTP_INPUTS, SMTP_INPUT_NAMES } from './smtp-settings.js';
+import { MODE_DEFAULTS, MODE_INPUT_NAMES } from './mode-settings.js';
+import { REPORT_INPUTS, REPORT_INPUT_NAMES } from './report-settings.js';
 
 /** Every input this version reads, as named in action.yml. */
 export const INPUT_NAMES = [
@@ -44,6 +45,24 @@ export const INPUT_NAMES = [
   ...REPORT_INPUT_NAMES,
   ...MODE_INPUT_NAMES,
 ] as const;
+
+/**
+ * The default of every input, as the settings module applies it when the input is empty ('' means "computed":
+ * archive-name from archive-per, work-dir from dump-path, log-dir from work-dir, oracle-home from ORACLE_HOME,
+ * smtp-port from smtp-security, dump-path from the database). action.yml must say the same (a test checks it).
+ */
+export const INPUT_DEFAULTS: Readonly<Record<string, string>> = {
+  ...DEFAULTS,
+  ...EXPORT_DEFAULTS,
+  ...SFTP_DEFAULTS,
+  ...RETENTION_DEFAULTS,
+  ...Object.fromEntries(Object.entries(SMTP_INPUTS).map(([name, input]) => [name, input.default])),
+  ...Object.fromEntries(Object.entries(REPORT_INPUTS).map(([name, input]) => [name, input.default])),
+  ...MODE_DEFAULTS,
+};
+
+/** Inputs without which no backup can run (verify and monitor need destinations instead, checked there). */
+export const REQUIRED_INPUTS = ['connect-string', 'schemas'] as const;
 
 /** The configuration is invalid; `errors` lists every problem (input, value given, what is allowed). */
 export class ConfigurationError extends Error {
