@@ -1,0 +1,47 @@
+// `npm run docs:pictures`: renders the demo run's job summary (demo-output/runner/summary.md, from `npm run demo`)
+// as GitHub would show it, with headless Chromium, into docs/job-summary.png for the README.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { marked } from 'marked';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const summary = readFileSync(path.join(ROOT, 'demo-output', 'runner', 'summary.md'), 'utf8');
+const css = `
+  body { font: 14px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2328; margin: 24px;
+         max-width: 1100px; }
+  h2 { border-bottom: 1px solid #d1d9e0; padding-bottom: .3em; } h3 { margin-top: 24px; }
+  table { border-collapse: collapse; margin: 8px 0 16px; } th, td { border: 1px solid #d1d9e0; padding: 6px 13px; }
+  tr:nth-child(2n) { background: #f6f8fa; } th { background: #f6f8fa; }
+  code { background: #eff1f3; border-radius: 6px; padding: .2em .4em; font-size: 85%; }
+  pre { background: #f6f8fa; padding: 16px; border-radius: 6px; overflow: hidden; }`;
+const dir = mkdtempSync(path.join(tmpdir(), 'oba-summary-'));
+const html = path.join(dir, 'summary.html');
+writeFileSync(
+  html,
+  `<!doctype html><meta charset="utf-8"><style>${css}</style>${await marked.parse(summary)}`,
+);
+const png = path.join(ROOT, 'docs', 'job-summary.png');
+const run = spawnSync(
+  'chromium',
+  [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--hide-scrollbars',
+    `--user-data-dir=${path.join(dir, 'profile')}`,
+    `--screenshot=${png}`,
+    '--window-size=1150,1500',
+    pathToFileURL(html).href,
+  ],
+  { encoding: 'utf8', timeout: 90_000 },
+);
+if (run.status !== 0) throw new Error(`chromium failed: ${run.stderr}`);
+console.log(`wrote ${png}`);
