@@ -1,62 +1,24 @@
 // Retention end to end: folders pre-filled with old sets of this action, foreign look-alikes, a failed set and a
 // set dated in the future; the bundled action then runs for real. Exactly the expected sets go, and nothing at all
 // goes after a failed run.
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildManifest, manifestJson } from '../src/manifest.js';
-import type { RunStatus } from '../src/types.js';
+import { writeBackupSet } from './helpers/backup-sets.js';
 import { run, scenario } from './helpers/scenario.js';
 
 const DAY = 86_400_000;
-const CONNECT = 'dbhost:1521/ORCLPDB1';
-
-/** Writes one backup set as the action writes it: archive, then `<archive>.manifest.json`. */
-async function writeSet(dir: string, name: string, createdAt: Date, status: RunStatus): Promise<void> {
-  const content = Buffer.from(`archive ${name}`);
-  await writeFile(path.join(dir, name), content);
-  const manifest = buildManifest({
-    tool: { name: 'oracle-backup-action', version: '0.1.0' },
-    setId: `id-${name}`,
-    createdAt: createdAt.toISOString(),
-    runId: '1',
-    status,
-    connectString: CONNECT,
-    schemas: [
-      {
-        name: 'HR',
-        outcome: status === 'failure' ? 'failed' : 'success',
-        reason: '',
-        findings: [],
-        jobName: 'OBA_HR_1',
-        startedAt: createdAt.toISOString(),
-        durationMs: 1,
-        exitCode: 0,
-        dumpFiles: [],
-        tables: 1,
-        rows: 1,
-        rowCounts: [],
-        skippedTables: [],
-        dumpBytes: 1,
-      },
-    ],
-  });
-  const sha256 = createHash('sha256').update(content).digest('hex');
-  manifest.archives = [{ name, bytes: content.length, sha256, encrypted: false }];
-  await writeFile(path.join(dir, `${name}.manifest.json`), manifestJson(manifest));
-}
 
 /** Old good sets aged 1.5 … 12.5 days, a recent and an old failed set, a future set and foreign files. */
 async function prefill(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const now = Date.now();
   for (const age of [1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 8.5, 9.5, 11.5, 12.5]) {
-    await writeSet(dir, `good-${age}d.zip`, new Date(now - age * DAY), 'success');
+    await writeBackupSet(dir, `good-${age}d.zip`, new Date(now - age * DAY), 'success');
   }
-  await writeSet(dir, 'failed-3d.zip', new Date(now - 3 * DAY), 'failure');
-  await writeSet(dir, 'failed-15d.zip', new Date(now - 15 * DAY), 'failure');
-  await writeSet(dir, 'future-30d.zip', new Date(now + 30 * DAY), 'success');
+  await writeBackupSet(dir, 'failed-3d.zip', new Date(now - 3 * DAY), 'failure');
+  await writeBackupSet(dir, 'failed-15d.zip', new Date(now - 15 * DAY), 'failure');
+  await writeBackupSet(dir, 'future-30d.zip', new Date(now + 30 * DAY), 'success');
   // Look-alikes this action did not write: never touched, whatever their names.
   await writeFile(path.join(dir, 'oracle-backup_2020-01-01_000000.zip'), 'not ours');
   await writeFile(path.join(dir, 'notes.txt'), 'a DBA note');

@@ -1,10 +1,9 @@
 // SFTP end to end: the bundled action uploads to OpenSSH's sshd, verified, and applies retention there; a wrong
 // host key makes the run partial while the other copies still count.
-import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile, chown } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildManifest, manifestJson } from '../src/manifest.js';
+import { writeBackupSet } from './helpers/backup-sets.js';
 import { sshdUnavailableReason, startSshd, type TestSshd } from './helpers/sshd.js';
 import { ARCHIVE_PASSWORD, PASSWORD, run, scenario, sha256 } from './helpers/scenario.js';
 
@@ -13,43 +12,9 @@ const DAY = 86_400_000;
 
 /** An old set of this action, as retention recognises it (archive + manifest), owned by the SFTP user. */
 async function writeOldSet(dir: string, name: string, ageDays: number, sshd: TestSshd): Promise<void> {
-  const content = Buffer.from(`old archive ${name}`);
-  const createdAt = new Date(Date.now() - ageDays * DAY).toISOString();
-  const manifest = buildManifest({
-    tool: { name: 'oracle-backup-action', version: '0.1.0' },
-    setId: `id-${name}`,
-    createdAt,
-    runId: '1',
-    status: 'success',
-    connectString: 'dbhost:1521/ORCLPDB1',
-    schemas: [
-      {
-        name: 'HR',
-        outcome: 'success',
-        reason: '',
-        findings: [],
-        jobName: 'OBA_HR_1',
-        startedAt: createdAt,
-        durationMs: 1,
-        exitCode: 0,
-        dumpFiles: [],
-        tables: 1,
-        rows: 1,
-        rowCounts: [],
-        skippedTables: [],
-        dumpBytes: 1,
-      },
-    ],
+  await writeBackupSet(dir, name, new Date(Date.now() - ageDays * DAY), 'success', {
+    owner: { uid: sshd.uid, gid: sshd.gid },
   });
-  const sha = createHash('sha256').update(content).digest('hex');
-  manifest.archives = [{ name, bytes: content.length, sha256: sha, encrypted: false }];
-  for (const [file, data] of [
-    [name, content],
-    [`${name}.manifest.json`, manifestJson(manifest)],
-  ] as const) {
-    await writeFile(path.join(dir, file), data);
-    await chown(path.join(dir, file), sshd.uid, sshd.gid);
-  }
 }
 
 // Locally without sshd or root this is skipped with the reason; in CI (root, sshd installed by .ci/run) it runs.

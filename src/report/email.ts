@@ -5,7 +5,7 @@ import { rootCertificates } from 'node:tls';
 import nodemailer, { type NodemailerError, type SMTPTransportOptions, type Transporter } from 'nodemailer';
 import type { ArchiveReport, DestinationReport, RunReport, SchemaReport } from '../run-report.js';
 import type { EmailOn, SmtpSettings } from '../settings/smtp-settings.js';
-import type { Finding, RunStatus, SchemaOutcome } from '../types.js';
+import type { RunStatus, SchemaOutcome } from '../types.js';
 import {
   formatBytesIn,
   formatDateTime,
@@ -16,6 +16,7 @@ import {
   tn,
   type ReportLanguage,
 } from './i18n.js';
+import { reportProblems, type Problem } from './problems.js';
 import { makeMasker } from './run-log.js';
 
 export interface EmailAttachment {
@@ -117,37 +118,6 @@ function archiveShare(report: RunReport, schema: SchemaReport): Share | undefine
     percent: Math.round(share * 100),
     ratio: total / archive.bytes,
   };
-}
-
-interface Problem {
-  owner: string;
-  finding: Finding;
-}
-
-function problems(report: RunReport, lang: ReportLanguage): Problem[] {
-  const list: Problem[] = [
-    ...report.findings.map((finding) => ({ owner: t(lang, 'problem.run'), finding })),
-    ...report.schemas.flatMap((s) => s.findings.map((finding) => ({ owner: s.name, finding }))),
-  ];
-  // Failed copies are in the destination table; they are errors to act on too, unless a finding names them.
-  for (const archive of report.archives)
-    for (const d of archive.destinations.filter((d) => !d.ok)) {
-      if (report.findings.some((f) => f.message.includes(d.location))) continue;
-      list.push({
-        owner: t(lang, 'problem.run'),
-        finding: {
-          severity: 'error',
-          code: 'COPY',
-          message: t(lang, 'problem.copyFailed', {
-            archive: archive.name,
-            destination: d.location,
-            error: d.error ?? t(lang, 'destination.failed'),
-          }),
-          advice: t(lang, 'problem.copyAdvice'),
-        },
-      });
-    }
-  return list;
 }
 
 interface Phase {
@@ -576,7 +546,7 @@ function htmlLog(h: Html, tail: string[], options: BuildEmailOptions): string {
 function buildHtml(report: RunReport, options: BuildEmailOptions, subject: string, database: string): string {
   const { lang } = options;
   const h = new Html(lang, options.scrub ?? ((s) => s));
-  const list = problems(report, lang);
+  const list = reportProblems(report, lang);
   const tail = logTail(options.runLogText);
   const sizes = report.schemas.map((s) => ({
     label: s.name,
@@ -775,7 +745,7 @@ function buildText(report: RunReport, options: BuildEmailOptions, database: stri
     out.pop();
   }
 
-  const list = problems(report, lang);
+  const list = reportProblems(report, lang);
   out.push(...heading(t(lang, 'section.problems')));
   if (list.length === 0) out.push(t(lang, 'problems.none'));
   for (const { owner, finding: f } of list.slice(0, MAX_FINDINGS)) {

@@ -3,7 +3,8 @@
 // run log tail) plus retention, the trend of the last runs (Mermaid charts fed by the run history) and the
 // size-change alert. User data is escaped; every section has a byte budget, so the text stays well under
 // GitHub's 1 MiB cap and is never cut inside a table, a code block or a <details> element.
-import { adviceFor, type FailureSite } from './advice.js';
+import { adviceFor } from './advice.js';
+import { reportProblems } from './problems.js';
 import {
   sizeChanges,
   SIZE_ALERT_THRESHOLD,
@@ -23,7 +24,7 @@ import {
   type ReportLanguage,
 } from './i18n.js';
 import type { DestinationReport, RunReport, SchemaReport } from '../run-report.js';
-import type { Finding, RunStatus, SchemaOutcome } from '../types.js';
+import type { RunStatus, SchemaOutcome } from '../types.js';
 
 /** GitHub refuses summaries over 1 MiB; leave room for anything appended by other steps. */
 export const SUMMARY_LIMIT = 512 * 1024;
@@ -240,45 +241,6 @@ function destinationKind(lang: ReportLanguage, d: DestinationReport): string {
   if (d.kind === 'local') return t(lang, 'destination.local');
   if (d.kind === 'folder') return t(lang, 'destination.folder');
   return t(lang, 'destination.sftp');
-}
-
-const SITE: Record<DestinationReport['kind'], FailureSite> = {
-  local: 'folder',
-  folder: 'share',
-  sftp: 'sftp',
-};
-
-interface Problem {
-  owner: string;
-  finding: Finding;
-  site?: FailureSite;
-}
-
-/** Every finding, and a failed copy that no finding names (as the e-mail lists them). */
-function problems(report: RunReport, lang: ReportLanguage): Problem[] {
-  const list: Problem[] = [
-    ...report.findings.map((finding) => ({ owner: t(lang, 'problem.run'), finding })),
-    ...report.schemas.flatMap((s) => s.findings.map((finding) => ({ owner: s.name, finding }))),
-  ];
-  for (const archive of report.archives)
-    for (const d of archive.destinations.filter((d) => !d.ok)) {
-      if (report.findings.some((f) => f.message.includes(d.location))) continue;
-      list.push({
-        owner: t(lang, 'problem.run'),
-        site: SITE[d.kind],
-        finding: {
-          severity: 'error',
-          code: 'COPY',
-          message: t(lang, 'problem.copyFailed', {
-            archive: archive.name,
-            destination: d.location,
-            error: d.error ?? t(lang, 'destination.failed'),
-          }),
-          advice: t(lang, 'problem.copyAdvice'),
-        },
-      });
-    }
-  return list;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -739,7 +701,7 @@ function retentionSection(report: RunReport, lang: ReportLanguage): string[] {
 }
 
 function problemSection(report: RunReport, lang: ReportLanguage): string[] {
-  const items = problems(report, lang).map(({ owner, finding: f, site }) => {
+  const items = reportProblems(report, lang).map(({ owner, finding: f, site }) => {
     const icon = f.severity === 'error' ? '❌' : '⚠️';
     return (
       `- ${icon} **${escapeMarkdown(clip(owner, CLIP.cell))}** ${code(clip(f.code, 100), false)} ` +
