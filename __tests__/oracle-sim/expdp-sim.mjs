@@ -12,6 +12,7 @@
 //
 // Plain JavaScript ESM, node:* modules only, runs on Node 20 and Node 24. Started by ./bin/expdp.
 
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate } from 'node:timers';
@@ -966,8 +967,13 @@ class ContentStream {
   }
 }
 
-/** A mock header for each dump file (not the real Data Pump format: a marker, the job and the file's place). */
-function dumpHeader(job, index, count, schemas, databaseVersion) {
+/**
+ * A mock header for each dump file (not the real Data Pump format: a marker, the job and the file's place).
+ * `extra` lines describe the content (tables per schema, CONTENT) and, once the file is closed, its body (size and
+ * SHA-256 of everything after the header) and whether the job completed (the master table, which a real export
+ * writes last): what the simulated impdp checks.
+ */
+function dumpHeader(job, index, count, schemas, databaseVersion, extra = []) {
   const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt16BE(0x0301, 0);
   header.write(
@@ -979,6 +985,7 @@ function dumpHeader(job, index, count, schemas, databaseVersion) {
       `DATABASE VERSION ${databaseVersion}`,
       'CHARACTER SET AL32UTF8',
       'PLATFORM Linux x86 64-bit',
+      ...extra,
       '',
     ].join('\n'),
     2,
@@ -1052,6 +1059,8 @@ class DumpWriter {
     this.fd = null;
     this.opened = [];
     this.streams = new Map();
+    /** SHA-256 and size of the open file's body (what follows its header). */
+    this.body = null;
   }
 
   /** Creates the first file, as the job does when it starts (and every file for the 'empty' mode). */
@@ -1065,7 +1074,9 @@ class DumpWriter {
   }
 
   open(i) {
+    this.seal(false);
     if (this.fd !== null) fs.closeSync(this.fd);
+    this.body = { hash: createHash('sha256'), bytes: 0 };
     this.fd = fs.openSync(this.files[i].path, 'w');
     this.opened.push(this.files[i].path);
     this.index = i;
@@ -1090,7 +1101,11 @@ class DumpWriter {
       if (this.offset < HEADER_BYTES) {
         k = Math.min(k, HEADER_BYTES - this.offset);
         chunk = this.header(this.index).subarray(this.offset, this.offset + k);
-      } else chunk = stream.read(k);
+      } else {
+        chunk = stream.read(k);
+        this.body.hash.update(chunk);
+        this.body.bytes += k;
+      }
       fs.writeSync(this.fd, chunk);
       this.offset += k;
       n -= k;
@@ -1103,7 +1118,18 @@ class DumpWriter {
     }
   }
 
-  close() {
+  /** Rewrites the open file's header with its body's size and SHA-256 (and the master table when `complete`). */
+  seal(complete) {
+    if (this.fd === null || this.mode !== 'normal') return;
+    const lines = [`BODY BYTES ${this.body.bytes}`, `BODY SHA256 ${this.body.hash.digest('hex')}`];
+    if (complete) lines.push('MASTER TABLE PRESENT');
+    const written = Math.min(this.offset, HEADER_BYTES);
+    if (written > 0) fs.writeSync(this.fd, this.header(this.index, lines), 0, written, 0);
+  }
+
+  /** `complete`: the job ran to its end (its dump file set can be imported). */
+  close(complete = false) {
+    this.seal(complete);
     if (this.fd !== null) fs.closeSync(this.fd);
     this.fd = null;
   }
@@ -1271,8 +1297,12 @@ async function main() {
     : behaviors.has('empty-dump')
       ? 'empty'
       : 'normal';
-  const dump = new DumpWriter(files, dumpMode, (i) =>
-    dumpHeader(job, i, files.length, schemaNames, config.databaseVersion),
+  const contentLines = [
+    `TABLES ${schemas.map((s) => `${s.name}=${s.tableCount}`).join(',')}`,
+    `CONTENT ${options.content}`,
+  ];
+  const dump = new DumpWriter(files, dumpMode, (i, sealed = []) =>
+    dumpHeader(job, i, files.length, schemaNames, config.databaseVersion, [...contentLines, ...sealed]),
   );
 
   if (params.FLASHBACK_SCN !== undefined && !/^\d+$/.test(params.FLASHBACK_SCN.trim())) {
@@ -1435,7 +1465,7 @@ function reportMissing(out, schemas, missing) {
 /** The end of a job that ran to completion: control table line, dump file set block, final line. */
 function finishWithDumpSet(ctx, errors) {
   const { out, job, dump } = ctx;
-  dump.close();
+  dump.close(true);
   out.message(`Master table "${job.owner}"."${job.name}" successfully loaded/unloaded`, 1);
   out.message(STARS);
   out.message(`Dump file set for ${job.owner}.${job.name} is:`);

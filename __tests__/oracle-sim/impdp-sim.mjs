@@ -16,9 +16,7 @@
 // How it knows a dump is intact. The simulated dump files start with a 4 KiB mock header (expdp-sim.mjs,
 // `ORACLE-SIM DATA PUMP DUMP FILE`). When that header carries `BODY BYTES n` and `BODY SHA256 x` (written by
 // expdp-sim when it closes the file), the body is checked against them. Dumps written by an expdp-sim without those
-// lines are checked by recomputing the deterministic content expdp-sim writes (the section "Legacy dumps" below
-// copies its generator) with the schema sizes taken from the configuration, assuming CONTENT=ALL: the simulated
-// database remembers what it exported. Either way every byte of every file is read and checked.
+// lines were never closed by the simulated export and are refused. Every byte of every file is read and checked.
 //
 // A real `impdp SQLFILE=` proves less than this simulator does: it reads every file's header and the metadata
 // (the master table and the DDL), not every row of table data. The archive's and the manifest's SHA-256 are what
@@ -776,7 +774,7 @@ function parseTables(text) {
  * the complete set of one job, and (for sealed headers) the size and the master table. Returns the headers in
  * file-number order.
  */
-function openDumpSet(out, files, config) {
+function openDumpSet(out, files) {
   const headers = [];
   for (const file of files) {
     const header = readHeader(file);
@@ -799,19 +797,8 @@ function openDumpSet(out, files, config) {
   headers.sort((a, b) => a.number - b.number);
   const sealed = headers.every((h) => h.bodySha256 !== undefined);
   if (sealed && !headers.some((h) => h.masterTable)) startupFailure(out, MSG.noMasterTable);
-  if (!sealed) {
-    // Legacy dumps: the length the simulated export wrote, from the configuration.
-    const layout = legacyLayout(headers, config);
-    const actual = headers.reduce((n, h) => n + h.size, 0);
-    if (actual !== layout.total) {
-      // Every file but the last has the same size (FILESIZE) or nearly (PARALLEL): name the odd one out.
-      const inner = headers.slice(0, -1);
-      const largest = Math.max(0, ...inner.map((h) => h.size));
-      const odd = inner.find((h) => h.size < largest - 1) ?? headers[headers.length - 1];
-      startupFailure(out, MSG.invalidDump(odd.file));
-    }
-    return { headers, sealed, layout };
-  }
+  // expdp-sim seals every file it closes with its body's size and SHA-256; a file without them was not closed.
+  if (!sealed) startupFailure(out, MSG.invalidDump(headers.find((h) => h.bodySha256 === undefined).file));
   return { headers, sealed };
 }
 
@@ -834,7 +821,6 @@ function readRange(file, from, to, visit) {
 
 /** Checks every byte of the set; returns undefined when intact, else `{ file, detail }` of the first bad piece. */
 function verifyDumpSet(set) {
-  if (!set.sealed) return verifyLegacy(set);
   for (const h of set.headers) {
     const hash = createHash('sha256');
     readRange(h.file, HEADER_BYTES, h.size, (chunk) => {
@@ -844,179 +830,6 @@ function verifyDumpSet(set) {
   }
   return undefined;
 }
-
-// ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────
-// Legacy dumps: headers without BODY BYTES / BODY SHA256. The content is recomputed exactly as expdp-sim.mjs
-// generates it (hash32, prng, WORDS, contentBlock and the block order below are copies of its code and must stay
-// identical), with each schema's share of the set taken from the configuration (CONTENT=ALL assumed).
-// ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────
-
-const BLOCK_BYTES = 64 * 1024;
-const BLOCK_POOL = 16;
-
-function hash32(text) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const WORDS = {
-  first: [
-    'JOHN',
-    'MARY',
-    'AHMED',
-    'LENA',
-    'CARLOS',
-    'YUKI',
-    'PETER',
-    'SOFIA',
-    'RAVI',
-    'EMMA',
-    'LUCAS',
-    'NORA',
-  ],
-  last: ['SMITH', 'GARCIA', 'MULLER', 'ROSSI', 'TANAKA', 'DUBOIS', 'NOVAK', 'SILVA', 'KOWALSKI', 'JENSEN'],
-  city: [
-    'LONDON',
-    'PARIS',
-    'BERLIN',
-    'MADRID',
-    'OSAKA',
-    'AUSTIN',
-    'LYON',
-    'PORTO',
-    'OSLO',
-    'DUBLIN',
-    'GENOA',
-  ],
-  status: ['OPEN', 'CLOSED', 'PENDING', 'SHIPPED', 'CANCELLED', 'ACTIVE'],
-};
-
-function contentBlock(schema, index) {
-  const rnd = prng(hash32(`block:${schema}:${index}`));
-  const pick = (list) => list[Math.floor(rnd() * list.length)];
-  const block = Buffer.alloc(BLOCK_BYTES);
-  let pos = 0;
-  let id = 1000 + Math.floor(rnd() * 900000);
-  while (pos < BLOCK_BYTES) {
-    if (rnd() < 0.05) {
-      const end = Math.min(BLOCK_BYTES, pos + 8 + Math.floor(rnd() * 32));
-      while (pos < end) block[pos++] = Math.floor(rnd() * 256);
-      continue;
-    }
-    id += 1 + Math.floor(rnd() * 3);
-    const date = `20${pad2(15 + Math.floor(rnd() * 11))}-${pad2(1 + Math.floor(rnd() * 12))}-${pad2(1 + Math.floor(rnd() * 28))}`;
-    const amount = (rnd() * 10000).toFixed(2);
-    const record = `<${schema}|${id}|${pick(WORDS.first)} ${pick(WORDS.last)}|${pick(WORDS.city)}|${date}|${amount}|${pick(WORDS.status)}>\n`;
-    pos += block.write(record, pos, 'latin1');
-  }
-  return block;
-}
-
-/** One schema's data stream with random access: block k of the stream is pool block `order(k)`. */
-class SchemaContent {
-  constructor(schema) {
-    this.schema = schema;
-    this.order = prng(hash32(`order:${schema}`));
-    this.indices = [];
-    this.blocks = new Map();
-  }
-
-  block(k) {
-    while (this.indices.length <= k) this.indices.push(Math.floor(this.order() * BLOCK_POOL));
-    const index = this.indices[k];
-    if (!this.blocks.has(index)) this.blocks.set(index, contentBlock(this.schema, index));
-    return this.blocks.get(index);
-  }
-
-  /** Index in `data` of the first byte that differs from the stream at `position`, or -1. */
-  firstDifference(data, position) {
-    for (let i = 0; i < data.length;) {
-      const at = position + i;
-      const block = this.block(Math.floor(at / BLOCK_BYTES));
-      const offset = at % BLOCK_BYTES;
-      const n = Math.min(BLOCK_BYTES - offset, data.length - i);
-      if (data.compare(block, offset, offset + n, i, i + n) !== 0) {
-        for (let j = 0; j < n; j++) if (data[i + j] !== block[offset + j]) return i + j;
-      }
-      i += n;
-    }
-    return -1;
-  }
-}
-
-/**
- * Where each schema's bytes went, replaying expdp-sim's DumpWriter: schemas in the header's order, each writing its
- * configured `bytes`, every file starting with a header. Returns the body segments and the set's total size.
- */
-function legacyLayout(headers, config) {
-  // Schemas the export did not find (not in the configuration) wrote nothing.
-  const schemas = headers[0].schemas.filter((s) => config.schemas[s.toUpperCase()]);
-  const sizes = schemas.map((s) => config.schemas[s.toUpperCase()].bytes);
-  const total = Math.max(
-    HEADER_BYTES,
-    sizes.reduce((a, b) => a + b, 0),
-  );
-  const segments = [];
-  let fileIndex = 0;
-  let offset = 0;
-  const fileSize = (i) => (i === headers.length - 1 ? Infinity : headers[i].size);
-  schemas.forEach((schema, si) => {
-    let n = sizes[si];
-    let position = 0;
-    while (n > 0) {
-      if (offset >= fileSize(fileIndex)) {
-        fileIndex++;
-        offset = 0;
-        if (fileIndex >= headers.length) return;
-      }
-      let k = Math.min(n, fileSize(fileIndex) - offset);
-      if (offset < HEADER_BYTES) k = Math.min(k, HEADER_BYTES - offset);
-      else {
-        segments.push({ file: headers[fileIndex].file, offset, schema, position, length: k });
-        position += k;
-      }
-      offset += k;
-      n -= k;
-    }
-  });
-  return { total, segments };
-}
-
-function verifyLegacy(set) {
-  const streams = new Map();
-  for (const segment of set.layout.segments) {
-    if (!streams.has(segment.schema)) streams.set(segment.schema, new SchemaContent(segment.schema));
-    const stream = streams.get(segment.schema);
-    let bad;
-    readRange(segment.file, segment.offset, segment.offset + segment.length, (chunk, at) => {
-      const i = stream.firstDifference(chunk, segment.position + (at - segment.offset));
-      if (i < 0) return true;
-      bad = { file: segment.file, detail: `unexpected data at byte ${at + i}` };
-      return false;
-    });
-    if (bad) return bad;
-  }
-  return undefined;
-}
-
-// ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────
-// The SQL file
-// ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 
 const seq = (n) => String(n).padStart(2, '0');
 
@@ -1171,7 +984,7 @@ async function main() {
   for (const spec of dumpSpecs) {
     if (spec.folder === undefined) startupFailure(out, MSG.directoryInvalidForDump(spec.directory));
   }
-  const set = openDumpSet(out, dumpFileList(dumpSpecs), config);
+  const set = openDumpSet(out, dumpFileList(dumpSpecs));
 
   if (logFile) out.openLog(logFile, `;;; \n${banner.join('\n')}\n;;; \n${connectedLine(config)}\n`);
 
