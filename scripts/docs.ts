@@ -1,9 +1,10 @@
 // Writes the README's inputs and outputs reference from action.yml, so the two never drift apart.
 // `npm run docs` rewrites the README; `npm run docs -- --check` fails when it is out of date.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import { configJsonSchema } from '../src/settings/config-file.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,6 +35,14 @@ export function referenceSections(actionYml: string): { inputs: string; outputs:
   return { inputs, outputs };
 }
 
+/** Where the JSON Schema of the `config` file is committed, relative to the repository. */
+export const CONFIG_SCHEMA_PATH = 'schema/oracle-backup.schema.json';
+
+/** The committed form of the config file's JSON Schema, generated from the settings validator. */
+export function renderConfigSchema(): string {
+  return `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
+}
+
 /** Replaces the text between `<!-- NAME:start -->` and `<!-- NAME:end -->`. */
 export function fillSection(readme: string, name: string, body: string): string {
   const start = `<!-- ${name}:start (generated from action.yml by npm run docs) -->`;
@@ -51,14 +60,22 @@ export function renderReadme(readme: string, actionYml: string): string {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const readmePath = path.join(ROOT, 'README.md');
+  const schemaPath = path.join(ROOT, CONFIG_SCHEMA_PATH);
   const readme = readFileSync(readmePath, 'utf8');
   const fresh = renderReadme(readme, readFileSync(path.join(ROOT, 'action.yml'), 'utf8'));
+  const schema = renderConfigSchema();
   if (process.argv.includes('--check')) {
     if (fresh !== readme) {
       console.error('README.md is out of date with action.yml: run npm run docs');
       process.exit(1);
     }
+    if (!existsSync(schemaPath) || readFileSync(schemaPath, 'utf8') !== schema) {
+      console.error(`${CONFIG_SCHEMA_PATH} is out of date with the settings validator: run npm run docs`);
+      process.exit(1);
+    }
   } else {
     writeFileSync(readmePath, fresh);
+    mkdirSync(path.dirname(schemaPath), { recursive: true });
+    writeFileSync(schemaPath, schema);
   }
 }

@@ -10,7 +10,7 @@ import type { Credential, OracleDatabase } from './database/database.js';
 import { copyToFolder, type FolderSourceFile } from './deliver/folder.js';
 import { openSftpPlace, sftpLabel, uploadToSftp } from './deliver/sftp.js';
 import { sha256File } from './hash.js';
-import { classifyExport } from './export/classify.js';
+import { applyIgnoreCodes, classifyExport } from './export/classify.js';
 import { baseName, templatePattern } from './export/dump-files.js';
 import { buildExpParfile, classifyExp, parseExpLog } from './export/exp.js';
 import type { ExportRunner, JobStopReport } from './export/expdp-process.js';
@@ -627,7 +627,15 @@ async function exportSchema(
   const logText = await readFile(oracleLogPath, 'utf8').catch(() => undefined);
   // The log and the console repeat each other; a fatal error may be only on the console, so read both.
   const text = [logText ?? '', result.stdout, result.stderr].join('\n');
-  const read = readExportOutput(tool.kind, text, result, plan, logText !== undefined, result.jobStop);
+  const read = readExportOutput(
+    tool.kind,
+    text,
+    result,
+    plan,
+    logText !== undefined,
+    result.jobStop,
+    settings.ignoreCodes,
+  );
   let { outcome, reason } = read;
   const findings = [...read.findings];
 
@@ -756,26 +764,33 @@ function readExportOutput(
   plan: SchemaPlan,
   logFound: boolean,
   jobStop: JobStopReport | undefined,
+  ignoreCodes: readonly string[] | undefined,
 ): ReadOutput {
   if (kind === 'exp') {
     const parsed = parseExpLog(text, plan.schema.name.replace(/"/g, ''));
-    const verdict = classifyExp({
-      process: result,
-      log: parsed,
-      schema: plan.schema.name,
-      timeoutMs: plan.schema.timeoutMs,
-    });
+    const verdict = applyIgnoreCodes(
+      classifyExp({
+        process: result,
+        log: parsed,
+        schema: plan.schema.name,
+        timeoutMs: plan.schema.timeoutMs,
+      }),
+      ignoreCodes,
+    );
     return { ...verdict, tables: parsed.tables, dumpFiles: [], skippedTables: [] };
   }
   const parsed = parseExpdpLog(text);
-  const verdict = classifyExport({
-    process: result,
-    log: parsed,
-    logFound,
-    schema: plan.schema.name,
-    timeoutMs: plan.schema.timeoutMs,
-    jobStop,
-  });
+  const verdict = applyIgnoreCodes(
+    classifyExport({
+      process: result,
+      log: parsed,
+      logFound,
+      schema: plan.schema.name,
+      timeoutMs: plan.schema.timeoutMs,
+      jobStop,
+    }),
+    ignoreCodes,
+  );
   return {
     ...verdict,
     tables: parsed.tables,

@@ -56,6 +56,8 @@ export interface Settings {
   logDir: string;
   failOn: FailOn;
   dryRun: boolean;
+  /** ignore-codes: message codes that count as information (never fatal ones); absent when none. */
+  ignoreCodes?: string[];
   retention: RetentionSettings;
   /** Undefined when no SFTP destination is configured. */
   sftp?: SftpSettings;
@@ -125,6 +127,8 @@ export interface Finding {
   message: string;
   /** What the DBA should do. */
   advice: string;
+  /** The code is listed in ignore-codes: shown, but it does not make the schema a warning. */
+  ignored?: boolean;
 }
 
 export interface ExportClassification {

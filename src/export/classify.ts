@@ -308,3 +308,25 @@ export function classifyExport(input: ClassifyInput): ExportClassification {
   const { outcome, reason, extra } = decide(input, codes);
   return { outcome, reason, findings: [...extra, ...codeFindings(codes, input.log, outcome)] };
 }
+
+/**
+ * ignore-codes: findings with an ignored code are kept, marked ignored; a schema whose every finding is ignored is
+ * a success. Failures never change (fatal codes cannot be ignored, and a failed export is not made good by it).
+ */
+export function applyIgnoreCodes(
+  verdict: ExportClassification,
+  ignoreCodes: readonly string[] | undefined,
+): ExportClassification {
+  if (!ignoreCodes || ignoreCodes.length === 0) return verdict;
+  const ignore = new Set(ignoreCodes.map((code) => code.toUpperCase()));
+  const findings = verdict.findings.map((f) =>
+    ignore.has(f.code) && f.severity === 'warning'
+      ? { ...f, ignored: true, message: `${f.message} (ignored: listed in ignore-codes)` }
+      : f,
+  );
+  const ignored = findings.filter((f) => f.ignored).map((f) => f.code);
+  if (verdict.outcome === 'warning' && ignored.length > 0 && ignored.length === findings.length) {
+    return { outcome: 'success', reason: `completed; ignored messages: ${ignored.join(', ')}`, findings };
+  }
+  return { ...verdict, findings };
+}

@@ -1,68 +1,23 @@
 // The only module that reads inputs through @actions/core; everything it decides is in parseSettings.
 import * as core from '@actions/core';
 import type { Settings } from '../types.js';
-import { EXPORT_DEFAULTS, EXPORT_INPUT_NAMES } from './export-settings.js';
-import { RETENTION_DEFAULTS, RETENTION_INPUT_NAMES } from './retention-settings.js';
+import { mergeConfig, readConfigFile, type SettingSource } from './config-file.js';
+import { INPUT_NAMES } from './input-names.js';
 import {
-  DEFAULTS,
   parseModeRunSettings,
   parseSettings,
   requestedMode,
   type Env,
   type ModeRunSettings,
 } from './settings.js';
-import { SFTP_DEFAULTS, SFTP_INPUT_NAMES } from './sftp-settings.js';
-import { SMTP_INPUTS, SMTP_INPUT_NAMES } from './smtp-settings.js';
-import { MODE_DEFAULTS, MODE_INPUT_NAMES } from './mode-settings.js';
-import { REPORT_INPUTS, REPORT_INPUT_NAMES } from './report-settings.js';
 
-/** Every input this version reads, as named in action.yml. */
-export const INPUT_NAMES = [
-  'connect-string',
-  'username',
-  'password',
-  'schemas',
-  'directory',
-  'dump-path',
-  'oracle-home',
-  'timeout',
-  'dump-name',
-  'expdp-parameters',
-  'archive-per',
-  'archive-name',
-  'compression-level',
-  'archive-password',
-  'work-dir',
-  'keep-dumps',
-  'copy-to',
-  'log-dir',
-  'fail-on',
-  'dry-run',
-  ...EXPORT_INPUT_NAMES,
-  ...SFTP_INPUT_NAMES,
-  ...RETENTION_INPUT_NAMES,
-  ...SMTP_INPUT_NAMES,
-  ...REPORT_INPUT_NAMES,
-  ...MODE_INPUT_NAMES,
-] as const;
+export { INPUT_DEFAULTS, INPUT_NAMES } from './input-names.js';
 
 /**
- * The default of every input, as the settings module applies it when the input is empty ('' means "computed":
- * archive-name from archive-per, work-dir from dump-path, log-dir from work-dir, oracle-home from ORACLE_HOME,
- * smtp-port from smtp-security, dump-path from the database). action.yml must say the same (a test checks it).
+ * Inputs action.yml marks as required: none, since connect-string and schemas (without which no backup runs) may
+ * come from the config file; parseSettings requires them once the file is merged.
  */
-export const INPUT_DEFAULTS: Readonly<Record<string, string>> = {
-  ...DEFAULTS,
-  ...EXPORT_DEFAULTS,
-  ...SFTP_DEFAULTS,
-  ...RETENTION_DEFAULTS,
-  ...Object.fromEntries(Object.entries(SMTP_INPUTS).map(([name, input]) => [name, input.default])),
-  ...Object.fromEntries(Object.entries(REPORT_INPUTS).map(([name, input]) => [name, input.default])),
-  ...MODE_DEFAULTS,
-};
-
-/** Inputs without which no backup can run (verify and monitor need destinations instead, checked there). */
-export const REQUIRED_INPUTS = ['connect-string', 'schemas'] as const;
+export const REQUIRED_INPUTS: readonly string[] = [];
 
 /** The configuration is invalid; `errors` lists every problem (input, value given, what is allowed). */
 export class ConfigurationError extends Error {
@@ -111,19 +66,54 @@ function withBase(env: Env): Env {
   return env.GITHUB_WORKSPACE || env.PWD ? env : { ...env, PWD: process.cwd() };
 }
 
+let announced = false;
+
+/**
+ * The workflow's inputs merged over the `config` file's: throws ConfigurationError on a bad file (after masking
+ * every secret read through a `-env` key). Logs where the settings came from when the file is used.
+ */
+export function readInputs(env: Env): { raw: Record<string, string>; secrets: string[] } {
+  const given = readRawInputs();
+  const read = readConfigFile(given.config ?? '', env);
+  if (read.errors.length > 0) throw new ConfigurationError(read.errors);
+  if (read.file === undefined) return { raw: given, secrets: [] };
+  const merged = mergeConfig(given, read.file, env);
+  maskSecrets(merged.secrets);
+  if (merged.errors.length > 0) throw new ConfigurationError(merged.errors);
+  const from = (source: SettingSource): string[] =>
+    Object.entries(merged.sources)
+      .filter(([name, s]) => s === source && name !== 'config')
+      .map(([name]) => name);
+  const overridden = from('workflow').filter(
+    (name) => (read.file as Record<string, unknown>)[name] !== undefined,
+  );
+  if (announced) return { raw: merged.raw, secrets: merged.secrets };
+  announced = true;
+  core.info(
+    `Settings from ${given.config}: ${from('config').join(', ') || 'none'}` +
+      (overridden.length > 0 ? `; set in the workflow instead of the file: ${overridden.join(', ')}` : ''),
+  );
+  return { raw: merged.raw, secrets: merged.secrets };
+}
+
 export function loadSettings(env: Env = process.env): LoadedSettings {
-  const result = parseSettings(readRawInputs(), withBase(env));
+  const base = withBase(env);
+  const input = readInputs(base);
+  const result = parseSettings(input.raw, base);
   maskSecrets(result.secrets);
+  const secrets = [...new Set([...input.secrets, ...result.secrets])];
   if (!result.ok) throw new ConfigurationError(result.errors);
-  return { settings: result.settings, secrets: result.secrets, warnings: result.warnings };
+  return { settings: result.settings, secrets, warnings: result.warnings };
 }
 
 /** `mode: verify` or `monitor`: undefined in the default backup mode. */
 export function loadModeSettings(env: Env = process.env): LoadedModeSettings | undefined {
-  const raw = readRawInputs();
-  if (requestedMode(raw) === 'backup') return undefined;
-  const result = parseModeRunSettings(raw, withBase(env));
+  const base = withBase(env);
+  const input = readInputs(base);
+  if (requestedMode(input.raw) === 'backup') return undefined;
+  const result = parseModeRunSettings(input.raw, base);
   maskSecrets(result.secrets);
+  const secrets = [...new Set([...input.secrets, ...result.secrets])];
   if (!result.ok) throw new ConfigurationError(result.errors);
-  return { settings: result.settings, secrets: result.secrets, warnings: result.warnings };
+  return { settings: result.settings, secrets, warnings: result.warnings };
 }

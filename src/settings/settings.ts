@@ -13,6 +13,7 @@ import type { ReportLanguage } from '../report/i18n.js';
 import { parseMode, parseModeSettings, type ActionMode, type ModeSettings } from './mode-settings.js';
 import { parseReportSettings, type ReportSettings } from './report-settings.js';
 import { parseSftpSettings, type SftpSettings } from './sftp-settings.js';
+import { isCredentialCode, describeCode } from '../export/oracle-messages.js';
 import { parseReportLanguage, parseSmtpSettings, type SmtpSettings } from './smtp-settings.js';
 
 export type RawInputs = Record<string, string>;
@@ -554,6 +555,27 @@ function parseExpdpParameters(text: string, c: Collector): string[] {
   return lines;
 }
 
+const MESSAGE_CODE_RE = /^[A-Z]{3}-\d{5}$/;
+
+/** ignore-codes: message codes that count as information; codes that make an export fail are refused. */
+export function parseIgnoreCodes(text: string, c: Collector): string[] {
+  const codes: string[] = [];
+  for (const item of parseList(text)) {
+    const code = item.toUpperCase();
+    if (!MESSAGE_CODE_RE.test(code)) {
+      c.notAllowed('ignore-codes', show(item), 'use message codes such as ORA-39181 or EXP-00091');
+    } else if (isCredentialCode(code) || describeCode(code)?.fatal) {
+      c.notAllowed(
+        'ignore-codes',
+        show(item),
+        `${code} (${describeCode(code)?.meaning ?? 'invalid username/password'}) makes the export fail, so it cannot be ignored`,
+        'list only codes of warnings, such as ORA-39181 or EXP-00091',
+      );
+    } else if (!codes.includes(code)) codes.push(code);
+  }
+  return codes;
+}
+
 /** The copy-to folders, resolved against the workspace, each once. */
 function parseCopyTo(get: (name: string) => string, env: Env, c: Collector, workDir: string): string[] {
   const copyTo: string[] = [];
@@ -845,6 +867,7 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
   parseMode(get, c); // validates the value; verify and monitor never reach this parse
   const { verifyDump } = parseModeSettings(get, c, { copyTo, sftp: sftp !== undefined });
   const reportLanguage = parseReportLanguage(get, c);
+  const ignoreCodes = parseIgnoreCodes(get('ignore-codes'), c);
 
   if (c.errors.length > 0 || !level.success || !failOn.success || !keepDumps.ok || !dryRun.ok)
     return { ok: false, errors: c.errors, secrets: c.secrets };
@@ -875,6 +898,7 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
     report,
     verifyDump,
     reportLanguage,
+    ...(ignoreCodes.length > 0 ? { ignoreCodes } : {}),
   };
   return { ok: true, settings, secrets: c.secrets, warnings: c.warnings };
 }

@@ -1,0 +1,130 @@
+// End to end: the bundled action configured only by `config: backup.yml`, with secrets through *-env variables.
+import { readFileSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { runAction, type ActionRun } from './helpers/run-action.js';
+import { ARCHIVE_PASSWORD, PASSWORD, scenario, type Scenario } from './helpers/scenario.js';
+import { readSimCalls, SIM_ORACLE_HOME, writeSimConfig } from './oracle-sim/sim.js';
+
+const FIN_PASSWORD = 'Fin#Own_Secret77';
+const SCHEMAS = {
+  HR: { behavior: 'success' as const, tables: 3 },
+  SALES: { behavior: 'success' as const, tables: 2 },
+  FIN: { behavior: 'success' as const, tables: 2 },
+};
+
+/** The action's log as the runner shows it (mask commands consumed). */
+function shownLog(result: ActionRun): string {
+  return result.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
+}
+
+async function configRun(
+  s: Scenario,
+  file: unknown,
+  inputs: Record<string, string> = {},
+): Promise<ActionRun> {
+  await writeFile(path.join(s.root, 'backup.yml'), YAML.stringify(file));
+  return runAction({
+    inputs: { config: 'backup.yml', ...inputs },
+    env: {
+      ORACLE_SIM_CONFIG: s.config,
+      GITHUB_WORKSPACE: s.root,
+      ORACLE_PASSWORD: PASSWORD,
+      FIN_PASSWORD,
+      ZIP_PASSWORD: ARCHIVE_PASSWORD,
+    },
+  });
+}
+
+describe('the bundled action configured by a config file', () => {
+  let s: Scenario;
+  let file: Record<string, unknown>;
+  let result: ActionRun;
+  beforeAll(async () => {
+    s = await scenario(SCHEMAS);
+    // FIN logs in as itself, with its own password.
+    writeSimConfig(s.root, {
+      ...(JSON.parse(readFileSync(s.config, 'utf8')) as Parameters<typeof writeSimConfig>[1]),
+      users: { BACKUP: PASSWORD, FIN: FIN_PASSWORD },
+    });
+    file = {
+      'connect-string': 'dbhost:1521/ORCLPDB1',
+      username: 'backup',
+      'password-env': 'ORACLE_PASSWORD',
+      'archive-password-env': 'ZIP_PASSWORD',
+      schemas: [
+        'HR',
+        { name: 'SALES', timeout: '2h' },
+        { name: 'FIN', username: 'fin', 'password-env': 'FIN_PASSWORD' },
+      ],
+      'dump-path': s.dumpDir,
+      'oracle-home': SIM_ORACLE_HOME,
+      'oracle-queries': false,
+      'work-dir': s.workDir,
+      'copy-to': [s.shareDir],
+      'archive-per': 'schema',
+      'keep-dumps': false,
+    };
+    result = await configRun(s, file);
+  });
+
+  it('backs up every schema of the file, each with its own login', async () => {
+    expect(result.stderr).toBe('');
+    expect(result.outputs.status).toBe('success');
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs.archives!.split('\n').map((a) => path.basename(a).split('_')[0])).toEqual([
+      'HR',
+      'SALES',
+      'FIN',
+    ]);
+    const copies = (await readdir(s.shareDir)).filter((n) => n.endsWith('.zip'));
+    expect(copies).toHaveLength(3);
+    const logins = readSimCalls(s.record)
+      .filter((c) => c.parfile !== '')
+      .map((c) => /USERID=\S+/.exec(c.parfileText)?.[0]);
+    expect(logins).toEqual([
+      expect.stringMatching(/^USERID=backup\//i),
+      expect.stringMatching(/^USERID=backup\//i),
+      expect.stringMatching(/^USERID=fin\//i),
+    ]);
+  });
+
+  it('says which settings came from the file, and masks the passwords read through -env', () => {
+    const log = shownLog(result);
+    expect(log).toContain('Settings from backup.yml: ');
+    expect(log).toMatch(/Settings from backup\.yml: .*connect-string.*schemas/);
+    for (const secret of [PASSWORD, FIN_PASSWORD, ARCHIVE_PASSWORD]) {
+      expect(log).not.toContain(secret);
+      expect(result.stdout).toContain(`::add-mask::${secret}`);
+    }
+  });
+
+  it('refuses a password in the file before anything runs, and lets a workflow input override the file', async () => {
+    const bad = await scenario(SCHEMAS);
+    const refused = await configRun(bad, { ...file, password: PASSWORD });
+    expect(refused.exitCode).not.toBe(0);
+    expect(readSimCalls(bad.record)).toEqual([]);
+    expect(shownLog(refused)).toContain('config: "***" (key password) is not allowed');
+    expect(shownLog(refused)).toContain('password-env: PASSWORD');
+    expect(shownLog(refused)).not.toContain(PASSWORD);
+
+    const other = await scenario(SCHEMAS);
+    writeSimConfig(other.root, {
+      ...(JSON.parse(readFileSync(other.config, 'utf8')) as Parameters<typeof writeSimConfig>[1]),
+      users: { BACKUP: PASSWORD, FIN: FIN_PASSWORD },
+    });
+    const overridden = await configRun(
+      other,
+      { ...file, 'dump-path': other.dumpDir, 'work-dir': other.workDir, 'copy-to': [other.shareDir] },
+      { schemas: 'HR' },
+    );
+    expect(overridden.outputs.status).toBe('success');
+    expect(overridden.outputs.archives!.split('\n')).toHaveLength(1);
+    expect(shownLog(overridden)).toContain('set in the workflow instead of the file: schemas');
+  });
+});
