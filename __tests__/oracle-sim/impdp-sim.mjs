@@ -30,6 +30,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ParameterError, readParameters } from './sim-parameters.mjs';
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 // Constants
@@ -304,100 +305,6 @@ function loadConfig() {
 // Parameters: command line and parfile (the same rules as expdp-sim.mjs)
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 
-class ParameterError extends Error {
-  constructor(lines) {
-    super(lines.join('\n'));
-    this.lines = lines;
-  }
-}
-
-function tokenizeLine(line, parfile) {
-  const tokens = [];
-  let current = '';
-  let quote = null;
-  let depth = 0;
-  for (const ch of line) {
-    if (quote) {
-      if (ch === quote) quote = null;
-    } else if (ch === '"' || ch === "'") quote = ch;
-    else if (ch === '(') depth++;
-    else if (ch === ')') depth = Math.max(0, depth - 1);
-    else if (/\s/.test(ch) && depth === 0) {
-      if (current) tokens.push(current);
-      current = '';
-      continue;
-    }
-    current += ch;
-  }
-  if (quote) throw new ParameterError([MSG.noClosingQuote(current), MSG.parfileError(parfile)]);
-  if (current) tokens.push(current);
-  const joined = [];
-  for (const token of tokens) {
-    const last = joined[joined.length - 1];
-    if (last !== undefined && (token.startsWith('=') || last.endsWith('=') || last.endsWith(','))) {
-      joined[joined.length - 1] = last + token;
-    } else joined.push(token);
-  }
-  return joined;
-}
-
-function readParfile(file) {
-  let text;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new ParameterError([MSG.cannotOpenParfile(file)]);
-  }
-  const logical = [];
-  let pending = '';
-  for (const rawLine of text.split('\n')) {
-    const line = rawLine.replace(/\r$/, '');
-    if (line.endsWith('\\')) {
-      pending += line.slice(0, -1);
-      continue;
-    }
-    logical.push(pending + line);
-    pending = '';
-  }
-  if (pending) logical.push(pending);
-  const tokens = [];
-  for (const line of logical) {
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    tokens.push(...tokenizeLine(trimmed, file));
-  }
-  return tokens;
-}
-
-function readParameters(argv) {
-  const params = {};
-  const echoed = [];
-  const add = (token, fromCommandLine, index) => {
-    const eq = token.indexOf('=');
-    if (eq < 0) {
-      if (fromCommandLine && index === 0) {
-        params.USERID = token;
-        return;
-      }
-      throw new ParameterError([MSG.unknownParameter(token)]);
-    }
-    const keyText = token.slice(0, eq).trim();
-    const key = keyText.toUpperCase();
-    const value = token.slice(eq + 1).trim();
-    if (key === 'PARFILE' && fromCommandLine) {
-      echoed.push(token);
-      for (const inner of readParfile(path.resolve(value.replace(/^"(.*)"$/, '$1')))) add(inner, false, -1);
-      return;
-    }
-    if (!KNOWN_PARAMETERS.has(key)) throw new ParameterError([MSG.unknownParameter(keyText)]);
-    if (value === '') throw new ParameterError([MSG.invalidValue(key)]);
-    if (REPEATABLE_PARAMETERS.has(key)) (params[key] ??= []).push(value);
-    else params[key] = value;
-    if (fromCommandLine && key !== 'USERID') echoed.push(token);
-  };
-  argv.forEach((arg, index) => add(arg, true, index));
-  return { params, echoed };
-}
 
 function checkOptions(params) {
   const invalid = (key) => {
@@ -946,7 +853,7 @@ async function main() {
   let echoed;
   let options;
   try {
-    ({ params, echoed } = readParameters(argv));
+    ({ params, echoed } = readParameters(argv, { known: KNOWN_PARAMETERS, repeatable: REPEATABLE_PARAMETERS }));
     options = checkOptions(params);
   } catch (error) {
     if (!(error instanceof ParameterError)) throw error;

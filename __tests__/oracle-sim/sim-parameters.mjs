@@ -1,0 +1,125 @@
+// How the simulated Data Pump clients (expdp-sim.mjs, impdp-sim.mjs) read their parameters, as the real ones do:
+// command-line `KEY=VALUE` arguments and a parfile (several parameters per line, `\` continuations, quotes).
+// Each client passes the parameters it knows and which of them may repeat.
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** The LRM-/UDE- messages of parameter problems (the same for every Data Pump client). */
+export const PARAMETER_MESSAGES = {
+  unknownParameter: (name) => `LRM-00101: unknown parameter name '${name}'`,
+  cannotOpenParfile: (file) => `LRM-00109: could not open parameter file '${file}'`,
+  noClosingQuote: (value) => `LRM-00111: no closing quote for value '${value}'`,
+  parfileError: (file) => `LRM-00113: error when processing file '${file}'`,
+  invalidValue: (name) => `UDE-00014: invalid value for parameter, '${name.toLowerCase()}'.`,
+};
+const MSG = PARAMETER_MESSAGES;
+
+/** A parameter problem found while reading arguments: the message lines, printed after the banner. */
+export class ParameterError extends Error {
+  constructor(lines) {
+    super(lines.join('\n'));
+    this.lines = lines;
+  }
+}
+
+/**
+ * Splits one parfile line into `KEY=VALUE` tokens on the whitespace outside quotes and parentheses, as the real
+ * client does (Oracle's own example parfile puts several parameters on one line). `KEY = VALUE` is joined back, and
+ * a token ending with a comma continues onto the next one (`SCHEMAS=HR, OE`).
+ */
+function tokenizeLine(line, parfile) {
+  const tokens = [];
+  let current = '';
+  let quote = null;
+  let depth = 0;
+  for (const ch of line) {
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '(') depth++;
+    else if (ch === ')') depth = Math.max(0, depth - 1);
+    else if (/\s/.test(ch) && depth === 0) {
+      if (current) tokens.push(current);
+      current = '';
+      continue;
+    }
+    current += ch;
+  }
+  if (quote) throw new ParameterError([MSG.noClosingQuote(current), MSG.parfileError(parfile)]);
+  if (current) tokens.push(current);
+  // Re-join `KEY = VALUE`, `KEY= VALUE`, `KEY =VALUE` and list continuations (`HR, OE`).
+  const joined = [];
+  for (const token of tokens) {
+    const last = joined[joined.length - 1];
+    if (last !== undefined && (token.startsWith('=') || last.endsWith('=') || last.endsWith(','))) {
+      joined[joined.length - 1] = last + token;
+    } else joined.push(token);
+  }
+  return joined;
+}
+
+/** Reads a parfile into tokens: `\` continues a line, `#` lines and blank lines are ignored, CRLF accepted. */
+function readParfile(file) {
+  let text;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new ParameterError([MSG.cannotOpenParfile(file)]);
+  }
+  const logical = [];
+  let pending = '';
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.replace(/\r$/, '');
+    if (line.endsWith('\\')) {
+      pending += line.slice(0, -1);
+      continue;
+    }
+    logical.push(pending + line);
+    pending = '';
+  }
+  if (pending) logical.push(pending);
+  const tokens = [];
+  for (const line of logical) {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    tokens.push(...tokenizeLine(trimmed, file));
+  }
+  return tokens;
+}
+
+/**
+ * Reads argv (and the parfile it names) into `{ params, startingArgs, parfile }`. `params` maps upper-case keys to
+ * raw values (quotes kept; repeatable keys map to arrays). The first command-line argument may be a bare
+ * `user/password@connect`, as with the real client. `startingArgs` is what the `Starting` line echoes.
+ */
+export function readParameters(argv, { known: KNOWN_PARAMETERS, repeatable: REPEATABLE_PARAMETERS }) {
+  const params = {};
+  const echoed = [];
+  let parfile = null;
+  const add = (token, fromCommandLine, index) => {
+    const eq = token.indexOf('=');
+    if (eq < 0) {
+      if (fromCommandLine && index === 0) {
+        params.USERID = token;
+        return;
+      }
+      throw new ParameterError([MSG.unknownParameter(token)]);
+    }
+    const keyText = token.slice(0, eq).trim();
+    const key = keyText.toUpperCase();
+    const value = token.slice(eq + 1).trim();
+    if (key === 'PARFILE' && fromCommandLine) {
+      parfile = path.resolve(value.replace(/^"(.*)"$/, '$1'));
+      echoed.push(token);
+      for (const inner of readParfile(parfile)) add(inner, false, -1);
+      return;
+    }
+    if (!KNOWN_PARAMETERS.has(key)) throw new ParameterError([MSG.unknownParameter(keyText)]);
+    if (value === '') throw new ParameterError([MSG.invalidValue(key)]);
+    if (REPEATABLE_PARAMETERS.has(key)) (params[key] ??= []).push(value);
+    else params[key] = value;
+    if (fromCommandLine && key !== 'USERID') echoed.push(token);
+  };
+  argv.forEach((arg, index) => add(arg, true, index));
+  return { params, echoed, parfile };
+}
