@@ -12,7 +12,7 @@ export interface StatusInput {
 }
 
 /** A set counts as backed up when its archive verified locally and reached at least one place intact. */
-function isSafe(archive: ArchiveReport): boolean {
+export function isSafe(archive: ArchiveReport): boolean {
   return archive.verified && archive.destinations.some((d) => d.ok);
 }
 

@@ -3,7 +3,7 @@
 // no external image and no <style> block that an essential depends on. Every piece of run data is escaped.
 import { rootCertificates } from 'node:tls';
 import nodemailer, { type NodemailerError, type SMTPTransportOptions, type Transporter } from 'nodemailer';
-import type { ArchiveReport, DestinationReport, RunReport, SchemaReport } from '../run-report.js';
+import type { RunReport } from '../run-report.js';
 import type { EmailOn, SmtpSettings } from '../settings/smtp-settings.js';
 import type { RunStatus, SchemaOutcome } from '../types.js';
 import {
@@ -16,6 +16,7 @@ import {
   tn,
   type ReportLanguage,
 } from './i18n.js';
+import { archiveShare, destinationKind, schemasOk } from './figures.js';
 import { reportProblems, type Problem } from './problems.js';
 import { makeMasker } from './run-log.js';
 
@@ -86,40 +87,6 @@ export function databaseName(connectString: string): string {
   return rest.slice(slash + 1).split(/[:/?]/)[0] || rest;
 }
 
-/** The archive a set is safe in: verified and at one place at least (as the status decides it). */
-function isSafe(archive: ArchiveReport): boolean {
-  return archive.verified && archive.destinations.some((d) => d.ok);
-}
-
-/** Schemas exported cleanly and safely archived, as the subject's `2/3`. */
-function schemasOk(report: RunReport): number {
-  const safe = new Set(report.archives.filter(isSafe).flatMap((a) => a.schemas));
-  return report.schemas.filter((s) => s.outcome === 'success' && safe.has(s.name)).length;
-}
-
-interface Share {
-  bytes: number;
-  percent: number;
-  /** Dump bytes per archive byte, for the whole archive the schema is in. */
-  ratio: number;
-}
-
-/** A schema's part of its archive, in proportion to its dump bytes (the zip holds them all). */
-function archiveShare(report: RunReport, schema: SchemaReport): Share | undefined {
-  const archive = report.archives.find((a) => a.name === schema.archive);
-  if (!archive || archive.bytes === 0) return undefined;
-  const total = report.schemas
-    .filter((s) => archive.schemas.includes(s.name))
-    .reduce((n, s) => n + s.dumpBytes, 0);
-  if (total === 0) return undefined;
-  const share = schema.dumpBytes / total;
-  return {
-    bytes: Math.round(archive.bytes * share),
-    percent: Math.round(share * 100),
-    ratio: total / archive.bytes,
-  };
-}
-
 interface Phase {
   label: string;
   ms: number;
@@ -149,14 +116,6 @@ function phases(report: RunReport, lang: ReportLanguage): Phase[] {
       });
   }
   return list;
-}
-
-function destinationKind(lang: ReportLanguage, d: DestinationReport): string {
-  const kind: string = d.kind;
-  if (kind === 'local') return t(lang, 'destination.local');
-  if (kind === 'folder') return t(lang, 'destination.folder');
-  if (kind === 'sftp') return t(lang, 'destination.sftp');
-  return kind;
 }
 
 function statusWord(lang: ReportLanguage, status: RunStatus): string {

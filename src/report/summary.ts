@@ -4,6 +4,7 @@
 // size-change alert. User data is escaped; every section has a byte budget, so the text stays well under
 // GitHub's 1 MiB cap and is never cut inside a table, a code block or a <details> element.
 import { adviceFor } from './advice.js';
+import { archiveShare, destinationKind, schemasOk } from './figures.js';
 import { reportProblems } from './problems.js';
 import {
   sizeChanges,
@@ -23,7 +24,7 @@ import {
   type MessageParams,
   type ReportLanguage,
 } from './i18n.js';
-import type { DestinationReport, RunReport, SchemaReport } from '../run-report.js';
+import type { RunReport } from '../run-report.js';
 import type { RunStatus, SchemaOutcome } from '../types.js';
 
 /** GitHub refuses summaries over 1 MiB; leave room for anything appended by other steps. */
@@ -209,39 +210,6 @@ function list(lang: ReportLanguage, items: string[], budget: number): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 // What the report says
-
-/** A schema's part of its archive, in proportion to its dump bytes (the zip holds them all). */
-function archiveShare(
-  report: RunReport,
-  schema: SchemaReport,
-): { bytes: number; percent: number; ratio: number } | undefined {
-  const archive = report.archives.find((a) => a.name === schema.archive);
-  if (!archive || archive.bytes === 0) return undefined;
-  const total = report.schemas
-    .filter((s) => archive.schemas.includes(s.name))
-    .reduce((n, s) => n + s.dumpBytes, 0);
-  if (total === 0) return undefined;
-  const share = schema.dumpBytes / total;
-  return {
-    bytes: Math.round(archive.bytes * share),
-    percent: Math.round(share * 100),
-    ratio: total / archive.bytes,
-  };
-}
-
-/** Schemas exported cleanly and safely archived (verified, and at one place at least). */
-function schemasOk(report: RunReport): number {
-  const safe = new Set(
-    report.archives.filter((a) => a.verified && a.destinations.some((d) => d.ok)).flatMap((a) => a.schemas),
-  );
-  return report.schemas.filter((s) => s.outcome === 'success' && safe.has(s.name)).length;
-}
-
-function destinationKind(lang: ReportLanguage, d: DestinationReport): string {
-  if (d.kind === 'local') return t(lang, 'destination.local');
-  if (d.kind === 'folder') return t(lang, 'destination.folder');
-  return t(lang, 'destination.sftp');
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Sections
