@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ParameterError, readParameters } from './sim-parameters.mjs';
+import { maskParfile, oracleName, ParameterError, parseUserid, readParameters } from './sim-parameters.mjs';
 import { setImmediate } from 'node:timers';
 import {
   endJob,
@@ -92,7 +92,6 @@ const RELEASES = {
   23: { version: '23.8.0.25.04', copyright: '1982, 2025', name: '23ai' },
 };
 
-const MASK = '********';
 const STARS = '*'.repeat(78);
 /** Bytes at the start of each dump file that carry a (simulated) header instead of table data. */
 const HEADER_BYTES = 4096;
@@ -340,13 +339,6 @@ function estimatedLine(owner, table, bytes) {
   return `.  estimated ${name}${' '.repeat(Math.max(1, 49 - name.length - num.length))}${num} ${unit}`;
 }
 
-/** Oracle name rules: `"Quoted"` keeps its case (quotes removed), anything else is upper-cased. */
-function oracleName(value) {
-  const v = value.trim();
-  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) return v.slice(1, -1);
-  return v.toUpperCase();
-}
-
 /** Splits a list value (`HR,"Mixed",OE`) on the commas that are outside quotes and parentheses. */
 function splitList(value) {
   const items = [];
@@ -441,7 +433,6 @@ function loadConfig() {
 // Parameters: command line and parfile
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 
-
 /** Checks the values the client validates itself (before logging in); returns the typed options. */
 function checkOptions(params) {
   const invalid = (key) => {
@@ -472,87 +463,6 @@ function checkOptions(params) {
     estimate: choice('ESTIMATE', ['BLOCKS', 'STATISTICS'], 'STATISTICS'),
     content: choice('CONTENT', ['ALL', 'DATA_ONLY', 'METADATA_ONLY'], 'ALL'),
   };
-}
-
-/**
- * Parses `user/password@connect` (also `"user/password@connect"`, `user/"p@ss"@connect`, `user@connect`, `user`,
- * `... AS SYSDBA`). `password` is undefined when none was given (the client then prompts for it).
- */
-function parseUserid(text) {
-  let value = text.trim();
-  let wrapped = false;
-  if (
-    value.length >= 2 &&
-    value.startsWith('"') &&
-    value.endsWith('"') &&
-    !value.slice(1, -1).includes('"')
-  ) {
-    value = value.slice(1, -1);
-    wrapped = true;
-  }
-  let role = '';
-  const roleMatch = /\s+AS\s+\w+$/i.exec(value);
-  if (roleMatch) {
-    role = roleMatch[0];
-    value = value.slice(0, roleMatch.index);
-  }
-  // Split on the first unquoted `/` and `@`.
-  let user = '';
-  let password;
-  let connect;
-  let part = 'user';
-  let quote = false;
-  let buffer = '';
-  const flush = () => {
-    if (part === 'user') user = buffer;
-    else if (part === 'password') password = buffer;
-    else connect = buffer;
-    buffer = '';
-  };
-  for (const ch of value) {
-    if (ch === '"') quote = !quote;
-    if (!quote && ch === '/' && part === 'user') {
-      flush();
-      part = 'password';
-      continue;
-    }
-    if (!quote && ch === '@' && part !== 'connect') {
-      flush();
-      part = 'connect';
-      continue;
-    }
-    buffer += ch;
-  }
-  flush();
-  const passwordRaw = password;
-  if (password !== undefined && password.length >= 2 && password.startsWith('"') && password.endsWith('"')) {
-    password = password.slice(1, -1);
-  }
-  const masked = `${user}/${MASK}${connect !== undefined ? `@${connect}` : ''}${role}`;
-  return {
-    userText: user,
-    user: user ? oracleName(user) : '',
-    password,
-    passwordRaw,
-    connect,
-    display: wrapped ? `"${masked}"` : masked,
-  };
-}
-
-/** The parfile text with the USERID password replaced by ********, for the call record. */
-function maskParfile(text) {
-  return text
-    .split('\n')
-    .map((line) => {
-      const m = /^(\s*userid\s*=\s*)(.*)$/i.exec(line);
-      if (!m) return line;
-      const cred = parseUserid(m[2]);
-      if (cred.passwordRaw === undefined || cred.passwordRaw === '') return line;
-      const at = m[2].indexOf(`/${cred.passwordRaw}`);
-      if (at < 0) return `${m[1]}${MASK}`;
-      return m[1] + m[2].slice(0, at + 1) + MASK + m[2].slice(at + 1 + cred.passwordRaw.length);
-    })
-    .join('\n');
 }
 
 /** Appends one JSON line describing this call to the record file (when the configuration names one). */
@@ -1088,7 +998,10 @@ async function main() {
   let echoed;
   let options;
   try {
-    ({ params, echoed } = readParameters(argv, { known: KNOWN_PARAMETERS, repeatable: REPEATABLE_PARAMETERS }));
+    ({ params, echoed } = readParameters(argv, {
+      known: KNOWN_PARAMETERS,
+      repeatable: REPEATABLE_PARAMETERS,
+    }));
     options = checkOptions(params);
   } catch (error) {
     if (!(error instanceof ParameterError)) throw error;

@@ -30,7 +30,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ParameterError, readParameters } from './sim-parameters.mjs';
+import { maskParfile, oracleName, ParameterError, parseUserid, readParameters } from './sim-parameters.mjs';
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 // Constants
@@ -84,7 +84,6 @@ const RELEASES = {
   23: { version: '23.8.0.25.04', copyright: '1982, 2025', name: '23ai' },
 };
 
-const MASK = '********';
 /** The mock header every simulated dump file starts with (expdp-sim.mjs). */
 const HEADER_BYTES = 4096;
 const HEADER_VERSION = 0x0301;
@@ -223,12 +222,6 @@ function elapsedText(ms) {
   return `${Math.floor(s / 86400)} ${pad2(Math.floor(s / 3600) % 24)}:${pad2(Math.floor(s / 60) % 60)}:${pad2(s % 60)}`;
 }
 
-function oracleName(value) {
-  const v = value.trim();
-  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) return v.slice(1, -1);
-  return v.toUpperCase();
-}
-
 /** Splits a list value on the commas outside quotes and parentheses; outer parentheses are dropped. */
 function splitList(value) {
   let text = value.trim();
@@ -305,7 +298,6 @@ function loadConfig() {
 // Parameters: command line and parfile (the same rules as expdp-sim.mjs)
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 
-
 function checkOptions(params) {
   const invalid = (key) => {
     throw new ParameterError([MSG.invalidValue(key)]);
@@ -339,80 +331,6 @@ function checkOptions(params) {
     tableExists: choice('TABLE_EXISTS_ACTION', ['SKIP', 'APPEND', 'TRUNCATE', 'REPLACE'], 'SKIP'),
     remap,
   };
-}
-
-/** `user/password@connect` (quotes and `AS SYSDBA` as in expdp-sim.mjs); password undefined when none given. */
-function parseUserid(text) {
-  let value = text.trim();
-  let wrapped = false;
-  if (
-    value.length >= 2 &&
-    value.startsWith('"') &&
-    value.endsWith('"') &&
-    !value.slice(1, -1).includes('"')
-  ) {
-    value = value.slice(1, -1);
-    wrapped = true;
-  }
-  let role = '';
-  const roleMatch = /\s+AS\s+\w+$/i.exec(value);
-  if (roleMatch) {
-    role = roleMatch[0];
-    value = value.slice(0, roleMatch.index);
-  }
-  let user = '';
-  let password;
-  let connect;
-  let part = 'user';
-  let quote = false;
-  let buffer = '';
-  const flush = () => {
-    if (part === 'user') user = buffer;
-    else if (part === 'password') password = buffer;
-    else connect = buffer;
-    buffer = '';
-  };
-  for (const ch of value) {
-    if (ch === '"') quote = !quote;
-    if (!quote && ch === '/' && part === 'user') {
-      flush();
-      part = 'password';
-      continue;
-    }
-    if (!quote && ch === '@' && part !== 'connect') {
-      flush();
-      part = 'connect';
-      continue;
-    }
-    buffer += ch;
-  }
-  flush();
-  const passwordRaw = password;
-  if (password !== undefined && password.length >= 2 && password.startsWith('"') && password.endsWith('"')) {
-    password = password.slice(1, -1);
-  }
-  const masked = `${user}/${MASK}${connect !== undefined ? `@${connect}` : ''}${role}`;
-  return {
-    user: user ? oracleName(user) : '',
-    password,
-    passwordRaw,
-    display: wrapped ? `"${masked}"` : masked,
-  };
-}
-
-function maskParfile(text) {
-  return text
-    .split('\n')
-    .map((line) => {
-      const m = /^(\s*userid\s*=\s*)(.*)$/i.exec(line);
-      if (!m) return line;
-      const cred = parseUserid(m[2]);
-      if (cred.passwordRaw === undefined || cred.passwordRaw === '') return line;
-      const at = m[2].indexOf(`/${cred.passwordRaw}`);
-      if (at < 0) return `${m[1]}${MASK}`;
-      return m[1] + m[2].slice(0, at + 1) + MASK + m[2].slice(at + 1 + cred.passwordRaw.length);
-    })
-    .join('\n');
 }
 
 function recordCall(config, parfile) {
@@ -853,7 +771,10 @@ async function main() {
   let echoed;
   let options;
   try {
-    ({ params, echoed } = readParameters(argv, { known: KNOWN_PARAMETERS, repeatable: REPEATABLE_PARAMETERS }));
+    ({ params, echoed } = readParameters(argv, {
+      known: KNOWN_PARAMETERS,
+      repeatable: REPEATABLE_PARAMETERS,
+    }));
     options = checkOptions(params);
   } catch (error) {
     if (!(error instanceof ParameterError)) throw error;

@@ -13,6 +13,8 @@ export const PARAMETER_MESSAGES = {
   invalidValue: (name) => `UDE-00014: invalid value for parameter, '${name.toLowerCase()}'.`,
 };
 const MSG = PARAMETER_MESSAGES;
+/** How the clients print a password they echo. */
+const MASK = '********';
 
 /** A parameter problem found while reading arguments: the message lines, printed after the banner. */
 export class ParameterError extends Error {
@@ -122,4 +124,92 @@ export function readParameters(argv, { known: KNOWN_PARAMETERS, repeatable: REPE
   };
   argv.forEach((arg, index) => add(arg, true, index));
   return { params, echoed, parfile };
+}
+
+/** Oracle name rules: `"Quoted"` keeps its case (quotes removed), anything else is upper-cased. */
+export function oracleName(value) {
+  const v = value.trim();
+  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) return v.slice(1, -1);
+  return v.toUpperCase();
+}
+
+/**
+ * Parses `user/password@connect` (also `"user/password@connect"`, `user/"p@ss"@connect`, `user@connect`, `user`,
+ * `... AS SYSDBA`). `password` is undefined when none was given (the client then prompts for it).
+ */
+export function parseUserid(text) {
+  let value = text.trim();
+  let wrapped = false;
+  if (
+    value.length >= 2 &&
+    value.startsWith('"') &&
+    value.endsWith('"') &&
+    !value.slice(1, -1).includes('"')
+  ) {
+    value = value.slice(1, -1);
+    wrapped = true;
+  }
+  let role = '';
+  const roleMatch = /\s+AS\s+\w+$/i.exec(value);
+  if (roleMatch) {
+    role = roleMatch[0];
+    value = value.slice(0, roleMatch.index);
+  }
+  // Split on the first unquoted `/` and `@`.
+  let user = '';
+  let password;
+  let connect;
+  let part = 'user';
+  let quote = false;
+  let buffer = '';
+  const flush = () => {
+    if (part === 'user') user = buffer;
+    else if (part === 'password') password = buffer;
+    else connect = buffer;
+    buffer = '';
+  };
+  for (const ch of value) {
+    if (ch === '"') quote = !quote;
+    if (!quote && ch === '/' && part === 'user') {
+      flush();
+      part = 'password';
+      continue;
+    }
+    if (!quote && ch === '@' && part !== 'connect') {
+      flush();
+      part = 'connect';
+      continue;
+    }
+    buffer += ch;
+  }
+  flush();
+  const passwordRaw = password;
+  if (password !== undefined && password.length >= 2 && password.startsWith('"') && password.endsWith('"')) {
+    password = password.slice(1, -1);
+  }
+  const masked = `${user}/${MASK}${connect !== undefined ? `@${connect}` : ''}${role}`;
+  return {
+    userText: user,
+    user: user ? oracleName(user) : '',
+    password,
+    passwordRaw,
+    connect,
+    display: wrapped ? `"${masked}"` : masked,
+  };
+}
+
+/** The parfile text with the USERID password replaced by ********, for the call record. */
+export function maskParfile(text) {
+  return text
+    .split('\n')
+    .map((line) => {
+      const m = /^(\s*userid\s*=\s*)(.*)$/i.exec(line);
+      if (!m) return line;
+      const cred = parseUserid(m[2]);
+      if (cred.passwordRaw === undefined || cred.passwordRaw === '') return line;
+      const at = m[2].indexOf(`/${cred.passwordRaw}`);
+      if (at < 0) return `${m[1]}${MASK}`;
+      return m[1] + m[2].slice(0, at + 1) + MASK + m[2].slice(at + 1 + cred.passwordRaw.length);
+    })
+    .join('\n');
 }
