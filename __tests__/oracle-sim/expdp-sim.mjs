@@ -15,7 +15,14 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { maskParfile, oracleName, ParameterError, parseUserid, readParameters } from './sim-parameters.mjs';
+import {
+  LineReader,
+  maskParfile,
+  oracleName,
+  ParameterError,
+  parseUserid,
+  readParameters,
+} from './sim-parameters.mjs';
 import { setImmediate } from 'node:timers';
 import {
   endJob,
@@ -538,61 +545,6 @@ class Output {
     const toLog = (this.logtime === 'ALL' || this.logtime === 'LOGFILE' ? stamp : '') + body;
     if (this.logFd !== null) fs.writeSync(this.logFd, `${toLog}\n`);
     if (this.echo) process.stdout.write(`${toStdout}\n`);
-  }
-}
-
-/** Reads stdin line by line on demand; `next()` resolves to null at end of input (stdin closed or /dev/null). */
-class LineReader {
-  constructor(stream) {
-    this.stream = stream;
-    this.buffer = '';
-    this.lines = [];
-    this.waiting = [];
-    this.ended = false;
-    this.started = false;
-  }
-
-  start() {
-    if (this.started) return;
-    this.started = true;
-    this.stream.setEncoding('utf8');
-    this.stream.on('data', (chunk) => {
-      this.buffer += chunk;
-      let nl;
-      while ((nl = this.buffer.indexOf('\n')) >= 0) {
-        this.lines.push(this.buffer.slice(0, nl).replace(/\r$/, ''));
-        this.buffer = this.buffer.slice(nl + 1);
-      }
-      this.flush();
-    });
-    const end = () => {
-      if (this.buffer) this.lines.push(this.buffer);
-      this.buffer = '';
-      this.ended = true;
-      this.flush();
-    };
-    this.stream.on('end', end);
-    this.stream.on('error', end);
-  }
-
-  flush() {
-    while (this.waiting.length > 0 && (this.lines.length > 0 || this.ended)) {
-      this.waiting.shift()(this.lines.length > 0 ? this.lines.shift() : null);
-    }
-  }
-
-  next() {
-    this.start();
-    this.stream.resume();
-    return new Promise((resolve) => {
-      this.waiting.push(resolve);
-      this.flush();
-    });
-  }
-
-  /** Stops reading so an open stdin no longer keeps the process alive. */
-  stop() {
-    if (this.started) this.stream.pause();
   }
 }
 

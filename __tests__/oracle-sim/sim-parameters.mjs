@@ -1,6 +1,7 @@
 // How the simulated Data Pump clients (expdp-sim.mjs, impdp-sim.mjs) read their parameters, as the real ones do:
 // command-line `KEY=VALUE` arguments and a parfile (several parameters per line, `\` continuations, quotes).
-// Each client passes the parameters it knows and which of them may repeat.
+// Each client passes the parameters it knows and which of them may repeat. Also what every client shares: USERID
+// parsing, parfile masking for the call record, and reading answers to its prompts from stdin.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -212,4 +213,59 @@ export function maskParfile(text) {
       return m[1] + m[2].slice(0, at + 1) + MASK + m[2].slice(at + 1 + cred.passwordRaw.length);
     })
     .join('\n');
+}
+
+/** Reads stdin line by line on demand; `next()` resolves to null at end of input (stdin closed or /dev/null). */
+export class LineReader {
+  constructor(stream) {
+    this.stream = stream;
+    this.buffer = '';
+    this.lines = [];
+    this.waiting = [];
+    this.ended = false;
+    this.started = false;
+  }
+
+  start() {
+    if (this.started) return;
+    this.started = true;
+    this.stream.setEncoding('utf8');
+    this.stream.on('data', (chunk) => {
+      this.buffer += chunk;
+      let nl;
+      while ((nl = this.buffer.indexOf('\n')) >= 0) {
+        this.lines.push(this.buffer.slice(0, nl).replace(/\r$/, ''));
+        this.buffer = this.buffer.slice(nl + 1);
+      }
+      this.flush();
+    });
+    const end = () => {
+      if (this.buffer) this.lines.push(this.buffer);
+      this.buffer = '';
+      this.ended = true;
+      this.flush();
+    };
+    this.stream.on('end', end);
+    this.stream.on('error', end);
+  }
+
+  flush() {
+    while (this.waiting.length > 0 && (this.lines.length > 0 || this.ended)) {
+      this.waiting.shift()(this.lines.length > 0 ? this.lines.shift() : null);
+    }
+  }
+
+  next() {
+    this.start();
+    this.stream.resume();
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.flush();
+    });
+  }
+
+  /** Stops reading so an open stdin no longer keeps the process alive. */
+  stop() {
+    if (this.started) this.stream.pause();
+  }
 }
