@@ -472,6 +472,53 @@ describe('failures', () => {
     expect((await verifyZipArchive(result.path, { expected: result.entries })).ok).toBe(true);
   });
 
+  it('entries from an async iterable are compressed as they arrive, the same as from an array', async () => {
+    let releaseSecond: () => void = () => undefined;
+    const secondReady = new Promise<void>((resolve) => (releaseSecond = resolve));
+    let firstDone: () => void = () => undefined;
+    const firstConsumed = new Promise<void>((resolve) => (firstDone = resolve));
+    let bytesIn = 0;
+    async function* arriving() {
+      yield { name: 'HR.dmp', file: dump };
+      firstDone(); // asked for the next entry: the first is written
+      await secondReady; // the second export is still running
+      yield { name: 'HR.log', file: log };
+    }
+    const writing = createZipArchive({
+      path: path.join(dir, 'out', 'async.zip'),
+      entries: arriving(),
+      level: 6,
+      onProgress: (n) => (bytesIn = n),
+    });
+    await firstConsumed;
+    // The whole first file went in before the second entry even existed.
+    expect(bytesIn).toBe((await stat(dump)).size);
+    releaseSecond();
+    const result = await writing;
+    expect(result.entries.map((e) => [e.name, e.sha256])).toEqual([
+      ['HR.dmp', (await sha256File(dump)).sha256],
+      ['HR.log', (await sha256File(log)).sha256],
+    ]);
+    expect((await verifyZipArchive(result.path, { expected: result.entries })).ok).toBe(true);
+  });
+
+  it('a late entry with a missing file or a duplicate name rejects and leaves nothing behind', async () => {
+    const outDir = path.join(dir, 'out', 'late-bad');
+    for (const late of [
+      { name: 'b.dmp', file: path.join(dir, 'in', 'gone.dmp') },
+      { name: 'a.dmp', file: log },
+    ]) {
+      async function* arriving() {
+        yield { name: 'a.dmp', file: dump };
+        yield late;
+      }
+      await expect(
+        createZipArchive({ path: path.join(outDir, 'x.zip'), entries: arriving(), level: 1 }),
+      ).rejects.toThrow(/gone\.dmp|duplicate/);
+      expect(await readdir(outDir).catch(() => [])).toEqual([]);
+    }
+  });
+
   const root = process.getuid?.() === 0;
   const diskFull = root || inCi ? it : it.skip;
   diskFull(

@@ -24,7 +24,11 @@ export interface ZipInputEntry {
 
 export interface CreateZipOptions {
   path: string;
-  entries: ZipInputEntry[];
+  /**
+   * The entries, in order. An async iterable lets a caller add entries as they become ready (a schema's dump
+   * files as soon as its export ends) while earlier ones are already being compressed.
+   */
+  entries: Iterable<ZipInputEntry> | AsyncIterable<ZipInputEntry>;
   /** 0..9; 0 stores without compression. */
   level: number;
   /** '' or undefined: no encryption; otherwise AES-256. */
@@ -44,18 +48,13 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   const started = Date.now();
   const { path, entries, level } = opts;
   const password = opts.password ?? '';
-  checkArguments(opts);
+  checkLevel(level);
+  const seenNames = new Set<string>();
 
-  // Check inputs before creating anything, to fail with a clear message and nothing to clean up.
-  for (const entry of entries) {
-    if (entry.file === undefined) continue;
-    const st = await stat(entry.file).catch((err: unknown) => {
-      throw new Error(`cannot read input file ${entry.file} (entry ${entry.name}): ${describeError(err)}`, {
-        cause: err,
-      });
-    });
-    if (!st.isFile()) throw new Error(`input file ${entry.file} (entry ${entry.name}) is not a regular file`);
-  }
+  // Entries known up front are checked before anything is created: a clear message and nothing to clean up.
+  // Entries that arrive later are checked the same way when their turn comes.
+  const known = Array.isArray(entries) ? (entries as ZipInputEntry[]) : undefined;
+  if (known) for (const entry of known) await checkEntry(entry, seenNames);
 
   const folder = dirname(path);
   await mkdir(folder, { recursive: true }).catch((err: unknown) => {
@@ -113,7 +112,8 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
     written.catch((err: unknown) => fail(asError(err)));
 
     // One entry at a time: each input file is opened only when its turn comes.
-    for (const entry of entries) {
+    for await (const entry of entries) {
+      if (!known) await checkEntry(entry, seenNames);
       const entryDone = once(archive, 'entry');
       entryDone.catch(() => undefined);
       if (entry.file !== undefined) {
@@ -179,28 +179,36 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   }
 }
 
-function checkArguments(opts: CreateZipOptions): void {
-  if (!Number.isInteger(opts.level) || opts.level < 0 || opts.level > 9) {
-    throw new Error(`compression level must be an integer from 0 to 9, got ${opts.level}`);
+function checkLevel(level: number): void {
+  if (!Number.isInteger(level) || level < 0 || level > 9) {
+    throw new Error(`compression level must be an integer from 0 to 9, got ${level}`);
   }
-  const seen = new Set<string>();
-  for (const entry of opts.entries) {
-    const { name } = entry;
-    // archiver silently rewrites such names, which would make the reported entries lie.
-    const unsafe =
-      name === '' ||
-      name.includes('\\') ||
-      name.startsWith('/') ||
-      name.endsWith('/') ||
-      /^[A-Za-z]:/.test(name) ||
-      name.split('/').some((part) => part === '' || part === '.' || part === '..');
-    if (unsafe) throw new Error(`invalid archive entry name: ${JSON.stringify(name)}`);
-    if (seen.has(name)) throw new Error(`duplicate archive entry name: ${name}`);
-    seen.add(name);
-    if ((entry.file === undefined) === (entry.content === undefined)) {
-      throw new Error(`archive entry ${name} needs exactly one of file or content`);
-    }
+}
+
+/** Checks one entry's name (unique within `seen`, which it extends) and that its input file is readable. */
+async function checkEntry(entry: ZipInputEntry, seen: Set<string>): Promise<void> {
+  const { name } = entry;
+  // archiver silently rewrites such names, which would make the reported entries lie.
+  const unsafe =
+    name === '' ||
+    name.includes('\\') ||
+    name.startsWith('/') ||
+    name.endsWith('/') ||
+    /^[A-Za-z]:/.test(name) ||
+    name.split('/').some((part) => part === '' || part === '.' || part === '..');
+  if (unsafe) throw new Error(`invalid archive entry name: ${JSON.stringify(name)}`);
+  if (seen.has(name)) throw new Error(`duplicate archive entry name: ${name}`);
+  seen.add(name);
+  if ((entry.file === undefined) === (entry.content === undefined)) {
+    throw new Error(`archive entry ${name} needs exactly one of file or content`);
   }
+  if (entry.file === undefined) return;
+  const st = await stat(entry.file).catch((err: unknown) => {
+    throw new Error(`cannot read input file ${entry.file} (entry ${name}): ${describeError(err)}`, {
+      cause: err,
+    });
+  });
+  if (!st.isFile()) throw new Error(`input file ${entry.file} (entry ${name}) is not a regular file`);
 }
 
 function asError(err: unknown): Error {
