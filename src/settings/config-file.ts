@@ -20,7 +20,7 @@ export const SECRET_INPUTS = [
 ] as const;
 
 /** Inputs whose value may be a list in the file (joined one item a line). */
-const LIST_INPUTS = new Set(['copy-to', 'email-to', 'ignore-codes', 'expdp-parameters']);
+export const LIST_INPUTS = new Set(['copy-to', 'email-to', 'ignore-codes', 'expdp-parameters']);
 
 export type SettingSource = 'workflow' | 'config' | 'default';
 
@@ -32,6 +32,8 @@ export interface MergeConfigResult {
   errors: string[];
   /** Where each input's effective value comes from. */
   sources: Record<string, SettingSource>;
+  /** Each key of the file as the text of its input (secrets read through `-env` included): never to be shown. */
+  fromFile: Record<string, string>;
 }
 
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -227,7 +229,7 @@ export function mergeConfig(raw: RawInputs, file: unknown, env: Env): MergeConfi
       sources[name] = 'default';
     }
   }
-  return { raw: merged, secrets: c.secrets, errors: c.errors, sources };
+  return { raw: merged, secrets: c.secrets, errors: c.errors, sources, fromFile };
 }
 
 /** Reads and parses the file the `config` input names (relative to the workspace); undefined without one. */

@@ -1,8 +1,10 @@
 // The only module that reads inputs through @actions/core; everything it decides is in parseSettings.
 import * as core from '@actions/core';
+import type { SettingSourcesReport } from '../run-report.js';
 import type { Settings } from '../types.js';
 import { mergeConfig, readConfigFile, type SettingSource } from './config-file.js';
 import { INPUT_NAMES } from './input-names.js';
+import { settingSources } from './sources.js';
 import {
   parseModeRunSettings,
   parseSettings,
@@ -37,6 +39,8 @@ export interface LoadedSettings {
   secrets: string[];
   /** Not logged here: the caller logs them with the run. */
   warnings: string[];
+  /** Where the settings came from; undefined without a config file. */
+  sources?: SettingSourcesReport;
 }
 
 /** Trimmed values of every input, '' when not given. getBooleanInput is avoided: it throws on ''. */
@@ -72,7 +76,11 @@ let announced = false;
  * The workflow's inputs merged over the `config` file's: throws ConfigurationError on a bad file (after masking
  * every secret read through a `-env` key). Logs where the settings came from when the file is used.
  */
-export function readInputs(env: Env): { raw: Record<string, string>; secrets: string[] } {
+export function readInputs(env: Env): {
+  raw: Record<string, string>;
+  secrets: string[];
+  sources?: SettingSourcesReport;
+} {
   const given = readRawInputs();
   const read = readConfigFile(given.config ?? '', env);
   if (read.errors.length > 0) throw new ConfigurationError(read.errors);
@@ -80,20 +88,39 @@ export function readInputs(env: Env): { raw: Record<string, string>; secrets: st
   const merged = mergeConfig(given, read.file, env);
   maskSecrets(merged.secrets);
   if (merged.errors.length > 0) throw new ConfigurationError(merged.errors);
+  const sources = settingSources({
+    configPath: given.config ?? '',
+    given,
+    file: read.file as Record<string, unknown>,
+    fromFile: merged.fromFile,
+    sources: merged.sources,
+  });
+  const result = { raw: merged.raw, secrets: merged.secrets, sources };
+  if (announced) return result;
+  announced = true;
   const from = (source: SettingSource): string[] =>
     Object.entries(merged.sources)
       .filter(([name, s]) => s === source && name !== 'config')
       .map(([name]) => name);
   const overridden = from('workflow').filter(
-    (name) => (read.file as Record<string, unknown>)[name] !== undefined,
+    (name) =>
+      (read.file as Record<string, unknown>)[name] !== undefined ||
+      (read.file as Record<string, unknown>)[`${name}-env`] !== undefined,
   );
-  if (announced) return { raw: merged.raw, secrets: merged.secrets };
-  announced = true;
+  const { counts } = sources;
   core.info(
     `Settings from ${given.config}: ${from('config').join(', ') || 'none'}` +
-      (overridden.length > 0 ? `; set in the workflow instead of the file: ${overridden.join(', ')}` : ''),
+      (overridden.length > 0 ? `; set in the workflow instead of the file: ${overridden.join(', ')}` : '') +
+      ` (${counts.config} from the file, ${counts.workflow} from the workflow, ${counts.default} defaults)`,
   );
-  return { raw: merged.raw, secrets: merged.secrets };
+  for (const o of sources.overrides)
+    core.info(
+      o.secret
+        ? `${o.name}: the workflow input is used, not the file's ${o.fileKey} (a secret: values not shown)`
+        : `${o.name}: the workflow input ${JSON.stringify(o.workflowValue)} is used, not the file's ` +
+            `${JSON.stringify(o.fileValue)}`,
+    );
+  return result;
 }
 
 export function loadSettings(env: Env = process.env): LoadedSettings {
@@ -103,7 +130,7 @@ export function loadSettings(env: Env = process.env): LoadedSettings {
   maskSecrets(result.secrets);
   const secrets = [...new Set([...input.secrets, ...result.secrets])];
   if (!result.ok) throw new ConfigurationError(result.errors);
-  return { settings: result.settings, secrets, warnings: result.warnings };
+  return { settings: result.settings, secrets, warnings: result.warnings, sources: input.sources };
 }
 
 /** `mode: verify` or `monitor`: undefined in the default backup mode. */
