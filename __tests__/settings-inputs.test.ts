@@ -146,6 +146,28 @@ describe('loadSettings with a config file', () => {
     for (const secret of ['Workflow#Secret8', 'Env#Secret9']) expect(info).not.toContain(secret);
   });
 
+  it('names the file in a problem of a setting it gave, and not in one the workflow gave', () => {
+    writeFileSync(
+      path.join(workspace, 'bad.yml'),
+      YAML.stringify({ schemas: 'HR', 'compression-level': 12, 'dump-path': '/u01/dpdump' }),
+    );
+    given = { config: 'bad.yml', 'connect-string': 'db:1521/PDB', 'keep-min': 'many' };
+    let caught: unknown;
+    try {
+      loadSettings(env);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigurationError);
+    const errors = (caught as InstanceType<typeof ConfigurationError>).errors;
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^compression-level \(from bad\.yml\): "12" is not allowed; /),
+        expect.stringMatching(/^keep-min: "many" is not allowed; /),
+      ]),
+    );
+  });
+
   it('returns no sources without a config file', () => {
     given = { ...VALID };
     expect(loadSettings(env).sources).toBeUndefined();

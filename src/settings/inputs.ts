@@ -80,6 +80,8 @@ export function readInputs(env: Env): {
   raw: Record<string, string>;
   secrets: string[];
   sources?: SettingSourcesReport;
+  /** Where each input's value came from; undefined without a config file. */
+  origin?: Record<string, SettingSource>;
 } {
   const given = readRawInputs();
   const read = readConfigFile(given.config ?? '', env);
@@ -95,7 +97,7 @@ export function readInputs(env: Env): {
     fromFile: merged.fromFile,
     sources: merged.sources,
   });
-  const result = { raw: merged.raw, secrets: merged.secrets, sources };
+  const result = { raw: merged.raw, secrets: merged.secrets, sources, origin: merged.sources };
   if (announced) return result;
   announced = true;
   const from = (source: SettingSource): string[] =>
@@ -123,13 +125,32 @@ export function readInputs(env: Env): {
   return result;
 }
 
+/**
+ * Problems of settings the config file gave name the file (`compression-level (from backup.yml): "12" is not
+ * allowed; ...`), so that the DBA looks in the right place; the others are left as they are.
+ */
+export function withOrigin(
+  errors: string[],
+  origin: Record<string, SettingSource> | undefined,
+  configPath: string,
+): string[] {
+  if (!origin) return errors;
+  return errors.map((error) => {
+    const match = /^([a-z0-9-]+): /.exec(error);
+    return match && origin[match[1]!] === 'config'
+      ? `${match[1]} (from ${configPath}): ${error.slice(match[0].length)}`
+      : error;
+  });
+}
+
 export function loadSettings(env: Env = process.env): LoadedSettings {
   const base = withBase(env);
   const input = readInputs(base);
   const result = parseSettings(input.raw, base);
   maskSecrets(result.secrets);
   const secrets = [...new Set([...input.secrets, ...result.secrets])];
-  if (!result.ok) throw new ConfigurationError(result.errors);
+  if (!result.ok)
+    throw new ConfigurationError(withOrigin(result.errors, input.origin, input.sources?.configPath ?? ''));
   return { settings: result.settings, secrets, warnings: result.warnings, sources: input.sources };
 }
 
@@ -141,6 +162,7 @@ export function loadModeSettings(env: Env = process.env): LoadedModeSettings | u
   const result = parseModeRunSettings(input.raw, base);
   maskSecrets(result.secrets);
   const secrets = [...new Set([...input.secrets, ...result.secrets])];
-  if (!result.ok) throw new ConfigurationError(result.errors);
+  if (!result.ok)
+    throw new ConfigurationError(withOrigin(result.errors, input.origin, input.sources?.configPath ?? ''));
   return { settings: result.settings, secrets, warnings: result.warnings };
 }
