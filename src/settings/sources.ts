@@ -60,9 +60,18 @@ function comparable(name: string, text: string): string {
   if (LIST_INPUTS.has(name)) return JSON.stringify(listItems(text));
   const data = structured(text);
   if (name === 'schemas') {
-    // `HR, SALES`, a YAML list of names and a list of mappings `{name: HR}` all name the same schemas.
+    // `HR, SALES`, a YAML list of names and a list of mappings `{name: HR}` all name the same schemas. Passwords
+    // are not compared: the file's are read from variables only when its list is used.
     const items = Array.isArray(data) ? (data as unknown[]) : listItems(text);
-    return JSON.stringify(items.map((item) => (typeof item === 'string' ? { name: item } : item)));
+    return JSON.stringify(
+      items.map((item) => {
+        if (typeof item === 'string') return { name: item };
+        if (item === null || typeof item !== 'object') return item;
+        return Object.fromEntries(
+          Object.entries(item as Record<string, unknown>).filter(([key]) => !SECRET_KEY_RE.test(key)),
+        );
+      }),
+    );
   }
   if (data !== undefined) return JSON.stringify(data);
   return text.trim();
