@@ -80,6 +80,23 @@ describe('mergeConfig', () => {
     expect(merged.sources.password).toBe('workflow');
   });
 
+  it("a workflow schemas input makes the file's per-schema variables unnecessary, but the file is still checked", () => {
+    const env = { GITHUB_WORKSPACE: WORKSPACE, ORACLE_PASSWORD: 'Main#Secret1' };
+    const merged = mergeConfig(inputs({ schemas: 'HR' }), FILE, env);
+    expect(merged.errors).toEqual([]);
+    expect(merged.raw.schemas).toBe('HR');
+    expect(merged.secrets).toEqual(['Main#Secret1']);
+    // Without the override, the unset variable is an error.
+    expect(mergeConfig(inputs(), FILE, env).errors).toEqual([
+      expect.stringMatching(/^config: "FIN_PW" \(password-env of schemas item 3\) is not allowed; /),
+    ]);
+    // A bad variable name or key in the file's list is still reported.
+    const bad = { ...FILE, schemas: [{ name: 'FIN', 'password-env': 'not a name' }] };
+    expect(mergeConfig(inputs({ schemas: 'HR' }), bad, env).errors).toEqual([
+      expect.stringMatching(/^config: schemas item 1 is not allowed; /),
+    ]);
+  });
+
   it('refuses every secret in the file, naming the key and showing the -env form, without the value', () => {
     const file = {
       password: 'oops1',

@@ -1,9 +1,10 @@
 // End to end: the bundled action configured only by `config: backup.yml`, with secrets through *-env variables.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import type { RunReport } from '../src/run-report.js';
 import { runAction, type ActionRun } from './helpers/run-action.js';
 import { ARCHIVE_PASSWORD, PASSWORD, scenario, type Scenario } from './helpers/scenario.js';
 import { readSimCalls, SIM_ORACLE_HOME, writeSimConfig } from './oracle-sim/sim.js';
@@ -106,25 +107,68 @@ describe('the bundled action configured by a config file', () => {
 
   it('refuses a password in the file before anything runs, and lets a workflow input override the file', async () => {
     const bad = await scenario(SCHEMAS);
-    const refused = await configRun(bad, { ...file, password: PASSWORD });
+    const refused = await configRun(bad, {
+      ...file,
+      'dump-path': bad.dumpDir,
+      'work-dir': bad.workDir,
+      'copy-to': [bad.shareDir],
+      password: PASSWORD,
+    });
     expect(refused.exitCode).not.toBe(0);
+    expect(refused.outputs.status).toBe('failure');
+    // Nothing ran and nothing was written: no expdp call, no dump, no work-dir, no copy.
     expect(readSimCalls(bad.record)).toEqual([]);
+    expect(await readdir(bad.dumpDir)).toEqual([]);
+    expect(existsSync(bad.workDir)).toBe(false);
+    expect(existsSync(bad.shareDir)).toBe(false);
+    expect(refused.outputs.archives).toBe('');
     expect(shownLog(refused)).toContain('config: "***" (key password) is not allowed');
     expect(shownLog(refused)).toContain('password-env: PASSWORD');
-    expect(shownLog(refused)).not.toContain(PASSWORD);
+    expect(refused.summary).toContain(
+      'The configuration is invalid (1 problem(s)); nothing was exported or deleted.',
+    );
+    expect(refused.summary).toContain('password-env: PASSWORD');
+    for (const text of [shownLog(refused), refused.stderr, refused.summary, JSON.stringify(refused.outputs)])
+      expect(text).not.toContain(PASSWORD);
 
     const other = await scenario(SCHEMAS);
     writeSimConfig(other.root, {
       ...(JSON.parse(readFileSync(other.config, 'utf8')) as Parameters<typeof writeSimConfig>[1]),
       users: { BACKUP: PASSWORD, FIN: FIN_PASSWORD },
     });
+    // The workflow gives schemas (a different value) and the password (a secret the file reads from a variable).
     const overridden = await configRun(
       other,
       { ...file, 'dump-path': other.dumpDir, 'work-dir': other.workDir, 'copy-to': [other.shareDir] },
-      { schemas: 'HR' },
+      { schemas: 'HR', password: PASSWORD },
     );
     expect(overridden.outputs.status).toBe('success');
     expect(overridden.outputs.archives!.split('\n')).toHaveLength(1);
-    expect(shownLog(overridden)).toContain('set in the workflow instead of the file: schemas');
+    expect(shownLog(overridden)).toContain('set in the workflow instead of the file: password, schemas');
+    expect(shownLog(overridden)).toContain(
+      'schemas: the workflow input "HR" is used, not the file\'s "[ HR, { name: SALES, timeout: 2h }, ' +
+        '{ name: FIN, username: fin, password-env: FIN_PASSWORD } ]"',
+    );
+    // The summary says the workflow input won, with both values; for the secret only where each came from.
+    const summary = overridden.summary;
+    expect(summary).toContain('### ⚙️ Settings');
+    expect(summary).toMatch(
+      /Configured from `backup\.yml`: 10 from the file · 2 from workflow inputs · \d+ at their defaults\./,
+    );
+    expect(summary).toContain('with different values: the workflow input won.');
+    expect(summary).toContain(
+      '| `schemas` | ✅ workflow input | `HR` | `[ HR, { name: SALES, timeout: 2h }, { name: FIN, username: fin, ' +
+        'password-env: FIN_PASSWORD } ]` |',
+    );
+    expect(summary).toContain(
+      '| `password` | ✅ workflow input | secret, not shown | `password-env` (secret, not shown) |',
+    );
+    const report = JSON.parse(readFileSync(overridden.outputs.report!, 'utf8')) as RunReport;
+    expect(report.settingSources?.overrides.map((o) => [o.name, o.secret])).toEqual([
+      ['password', true],
+      ['schemas', false],
+    ]);
+    for (const text of [summary, shownLog(overridden), readFileSync(overridden.outputs.report!, 'utf8')])
+      for (const secret of [PASSWORD, FIN_PASSWORD, ARCHIVE_PASSWORD]) expect(text).not.toContain(secret);
   });
 });

@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import YAML from 'yaml';
 
 const calls: string[] = [];
 let given: Record<string, string> = {};
@@ -13,7 +17,7 @@ vi.mock('@actions/core', () => ({
   }),
   setSecret: vi.fn((value: string) => calls.push(`setSecret ${value}`)),
   warning: vi.fn((message: string) => calls.push(`warning ${message}`)),
-  info: vi.fn(),
+  info: vi.fn((message: string) => calls.push(`info ${message}`)),
 }));
 
 const { ConfigurationError, INPUT_NAMES, loadSettings, readRawInputs } =
@@ -92,5 +96,80 @@ describe('loadSettings', () => {
   it('resolves relative paths against the process folder when neither GITHUB_WORKSPACE nor PWD is set', () => {
     given = { ...VALID, 'dump-path': 'dp' };
     expect(loadSettings({}).settings.dumpPath).toBe(`${process.cwd()}/dp`);
+  });
+});
+
+describe('loadSettings with a config file', () => {
+  const workspace = mkdtempSync(path.join(tmpdir(), 'oba-inputs-'));
+  writeFileSync(
+    path.join(workspace, 'backup.yml'),
+    YAML.stringify({
+      'connect-string': 'dbhost:1521/ORCLPDB1',
+      username: 'backup_admin',
+      'password-env': 'ORACLE_PASSWORD',
+      schemas: ['HR', 'SALES'],
+      'dump-path': '/u01/dpdump',
+      'compression-level': 9,
+    }),
+  );
+  const env = { GITHUB_WORKSPACE: workspace, ORACLE_PASSWORD: 'Env#Secret9' };
+
+  it('returns where the settings came from, and logs each override without a secret', () => {
+    given = {
+      config: 'backup.yml',
+      'compression-level': '3',
+      password: 'Workflow#Secret8',
+      'report-language': 'es',
+    };
+    const loaded = loadSettings(env);
+    expect(loaded.settings.compressionLevel).toBe(3);
+    expect(loaded.settings.schemas.map((s) => s.password)).toEqual(['Workflow#Secret8', 'Workflow#Secret8']);
+    expect(loaded.sources).toEqual({
+      configPath: 'backup.yml',
+      counts: { config: 4, workflow: 3, default: INPUT_NAMES.length - 1 - 7 },
+      overrides: [
+        { name: 'password', fileKey: 'password-env', secret: true },
+        {
+          name: 'compression-level',
+          fileKey: 'compression-level',
+          secret: false,
+          workflowValue: '3',
+          fileValue: '9',
+        },
+      ],
+    });
+    const info = calls.filter((c) => c.startsWith('info ')).join('\n');
+    expect(info).toContain('compression-level: the workflow input "3" is used, not the file\'s "9"');
+    expect(info).toContain(
+      "password: the workflow input is used, not the file's password-env (a secret: values not shown)",
+    );
+    for (const secret of ['Workflow#Secret8', 'Env#Secret9']) expect(info).not.toContain(secret);
+  });
+
+  it('names the file in a problem of a setting it gave, and not in one the workflow gave', () => {
+    writeFileSync(
+      path.join(workspace, 'bad.yml'),
+      YAML.stringify({ schemas: 'HR', 'compression-level': 12, 'dump-path': '/u01/dpdump' }),
+    );
+    given = { config: 'bad.yml', 'connect-string': 'db:1521/PDB', 'keep-min': 'many' };
+    let caught: unknown;
+    try {
+      loadSettings(env);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigurationError);
+    const errors = (caught as InstanceType<typeof ConfigurationError>).errors;
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^compression-level \(from bad\.yml\): "12" is not allowed; /),
+        expect.stringMatching(/^keep-min: "many" is not allowed; /),
+      ]),
+    );
+  });
+
+  it('returns no sources without a config file', () => {
+    given = { ...VALID };
+    expect(loadSettings(env).sources).toBeUndefined();
   });
 });

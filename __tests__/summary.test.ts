@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeLocalFailure } from '../src/report/advice.js';
 import { historyEntry, type RunHistoryEntry } from '../src/report/history.js';
-import { REPORT_LANGUAGES } from '../src/report/i18n.js';
+import { buildEmail } from '../src/report/email.js';
+import { messages, REPORT_LANGUAGES } from '../src/report/i18n.js';
 import { buildSummary, escapeMarkdown, SUMMARY_LIMIT } from '../src/report/summary.js';
 import type { RetentionReport, RunReport, SchemaReport } from '../src/run-report.js';
 import { sampleReport, sampleRunLog } from './fixtures/email-report.js';
@@ -504,5 +505,80 @@ describe('the Markdown checker used above', () => {
     expect(markdownProblems('<details><summary>x</summary>\n\ny\n')).toHaveLength(1);
     expect(markdownProblems('text <img src=x onerror=alert(1)>')).toHaveLength(1);
     expect(markdownProblems('text `<img src=x>` and &lt;img&gt;')).toEqual([]);
+  });
+});
+
+describe('where the settings came from', () => {
+  const sources: NonNullable<RunReport['settingSources']> = {
+    configPath: 'config/backup.yml',
+    counts: { config: 12, workflow: 3, default: 43 },
+    overrides: [
+      { name: 'password', fileKey: 'password-env', secret: true },
+      {
+        name: 'schemas',
+        fileKey: 'schemas',
+        secret: false,
+        workflowValue: 'HR',
+        fileValue: '[ HR, { name: SALES, timeout: 2h } ]',
+      },
+      { name: 'copy-to', fileKey: 'copy-to', secret: false, workflowValue: '/mnt/a|b', fileValue: '/mnt/c' },
+    ],
+  };
+
+  it('shows nothing of the kind without a config file', () => {
+    for (const lang of REPORT_LANGUAGES) {
+      const text = buildSummary(sampleReport(), { lang });
+      expect(text).not.toContain('⚙️');
+      expect(text).not.toContain(escapeMarkdown(messages(lang)['section.settings']));
+    }
+    expect(buildSummary(sampleReport())).not.toMatch(/Configured from|workflow input/);
+  });
+
+  it('says where the run was configured from and which workflow inputs won over the file, with both values', () => {
+    const text = buildSummary(report({ settingSources: sources }));
+    expect(text).toContain('### ⚙️ Settings');
+    expect(text).toContain(
+      'Configured from `config/backup.yml`: 12 from the file · 3 from workflow inputs · 43 at their defaults.',
+    );
+    expect(text).toContain(
+      'Given both in the file and as workflow inputs, with different values: the workflow input won.',
+    );
+    expect(text).toContain('| Setting | Used | Workflow input | Config file |');
+    expect(text).toContain(
+      '| `schemas` | ✅ workflow input | `HR` | `[ HR, { name: SALES, timeout: 2h } ]` |',
+    );
+    expect(text).toContain('| `copy-to` | ✅ workflow input | `/mnt/a\\|b` | `/mnt/c` |');
+    expect(markdownProblems(text)).toEqual([]);
+  });
+
+  it('shows only where a secret came from: the file key, never a value', () => {
+    const text = buildSummary(report({ settingSources: sources }));
+    expect(text).toContain(
+      '| `password` | ✅ workflow input | secret, not shown | `password-env` (secret, not shown) |',
+    );
+  });
+
+  it('is written in the report language', () => {
+    const pt = buildSummary(report({ settingSources: sources }), { lang: 'pt-BR' });
+    expect(pt).toContain('### ⚙️ Configurações');
+    expect(pt).toContain('Configurado a partir de `config/backup.yml`: 12 do arquivo');
+    expect(pt).toContain('| `password` | ✅ entrada do workflow | segredo, não exibido |');
+    const es = buildSummary(report({ settingSources: sources }), { lang: 'es' });
+    expect(es).toContain('### ⚙️ Configuración');
+    expect(es).toContain('prevaleció la entrada del workflow');
+    expect(es).toContain('`password-env` (secreto, no se muestra)');
+    for (const text of [pt, es]) expect(markdownProblems(text)).toEqual([]);
+  });
+
+  it('puts the same line in the e-mail footer, and nothing without a config file', () => {
+    const options = { lang: 'en' as const, runLogText: '', runLogName: 'run.log' };
+    const withFile = buildEmail(report({ settingSources: sources }), options);
+    const line =
+      'Configured from config/backup.yml: 12 from the file · 3 from workflow inputs · 43 at their defaults.';
+    expect(withFile.text).toContain(line);
+    expect(withFile.html).toContain('Configured from config/backup.yml: 12 from the file');
+    const without = buildEmail(report(), options);
+    expect(without.text).not.toContain('Configured from');
+    expect(without.html).not.toContain('Configured from');
   });
 });

@@ -74,7 +74,7 @@ export async function run(): Promise<void> {
       await reportConfigurationFailure(error, started, clock);
       return;
     }
-    const { settings, secrets, warnings } = loaded;
+    const { settings, secrets, warnings, sources } = loaded;
     const log = new RunLog(secrets, clock, (level, message) => {
       if (level === 'ERROR') core.error(message);
       else if (level === 'WARN') core.warning(message);
@@ -110,6 +110,8 @@ export async function run(): Promise<void> {
     } finally {
       await database?.close();
     }
+    // Where the settings came from (config file, workflow, defaults): in the report JSON, the summary, the e-mail.
+    if (sources) report.settingSources = sources;
 
     // The figures of earlier runs, for the trend and the size-change alert (never the source of truth).
     const attempt = process.env.GITHUB_RUN_ATTEMPT || '1';

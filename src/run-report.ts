@@ -108,6 +108,30 @@ export interface RetentionReport {
   runLogs?: RunLogPurgeResult;
 }
 
+/** A setting the config file and the workflow both gave, with different values: the workflow input won. */
+export interface SettingOverride {
+  /** The input's name. */
+  name: string;
+  /** The key of the file that gave it: the input's own name, or `<secret>-env` for a secret. */
+  fileKey: string;
+  /** A secret: neither value is recorded, only where each came from. */
+  secret: boolean;
+  /** The workflow input's value as shown (one line, clipped); absent for a secret. */
+  workflowValue?: string;
+  /** The file's value as shown (one line, clipped); absent for a secret. */
+  fileValue?: string;
+}
+
+/** Where the run's settings came from; present only when a config file was used. */
+export interface SettingSourcesReport {
+  /** The `config` input as given (relative to the workspace). */
+  configPath: string;
+  /** How many settings (every input but `config`) took their value from the file, the workflow, the defaults. */
+  counts: { config: number; workflow: number; default: number };
+  /** Settings given in both places with different values, in the order of the inputs. */
+  overrides: SettingOverride[];
+}
+
 export interface RunReport {
   tool: { name: string; version: string };
   id: string;
@@ -136,6 +160,8 @@ export interface RunReport {
   findings: Finding[];
   plan?: PlanReport;
   retention?: RetentionReport;
+  /** Where the settings came from, when a config file was used. */
+  settingSources?: SettingSourcesReport;
   bytesExported: number;
   bytesArchived: number;
   logPath?: string;

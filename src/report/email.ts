@@ -502,6 +502,19 @@ function htmlLog(h: Html, tail: string[], options: BuildEmailOptions): string {
   return h.section(t(lang, 'section.log', { count: tail.length }), note + body);
 }
 
+/** Where the settings came from (config file, workflow, defaults), when a config file was used; the job summary
+ * lists the settings the workflow overrode. */
+function settingsConfigured(report: RunReport, lang: ReportLanguage): string | undefined {
+  const sources = report.settingSources;
+  if (!sources) return undefined;
+  return t(lang, 'settings.configured', {
+    path: sources.configPath,
+    file: formatNumber(lang, sources.counts.config),
+    workflow: formatNumber(lang, sources.counts.workflow),
+    defaults: formatNumber(lang, sources.counts.default),
+  });
+}
+
 function buildHtml(report: RunReport, options: BuildEmailOptions, subject: string, database: string): string {
   const { lang } = options;
   const h = new Html(lang, options.scrub ?? ((s) => s));
@@ -523,6 +536,7 @@ function buildHtml(report: RunReport, options: BuildEmailOptions, subject: strin
     report.logPath && report.reportPath
       ? `<br>${h.path(t(lang, 'footer.files', { log: report.logPath, report: report.reportPath }))}`
       : '';
+  const settingsLine = report.settingSources ? `<br>${h.esc(settingsConfigured(report, lang) ?? '')}` : '';
   const sections = [
     htmlBanner(h, report, database),
     htmlFacts(h, report, options),
@@ -545,7 +559,7 @@ function buildHtml(report: RunReport, options: BuildEmailOptions, subject: strin
     `<tr><td style="padding:18px 24px 20px 24px;font-family:${FONT};font-size:11px;line-height:16px;color:${MUTED};` +
       `border-top:1px solid ${LINE};word-break:break-word;overflow-wrap:anywhere;">` +
       `${h.esc(t(lang, 'footer.sentBy', { tool: report.tool.name, version: report.tool.version, id: report.id }))}` +
-      `${footerFiles}</td></tr>`,
+      `${footerFiles}${settingsLine}</td></tr>`,
   ];
   return (
     `<!DOCTYPE html>\n<html lang="${lang}"><head><meta charset="utf-8">` +
@@ -740,6 +754,8 @@ function buildText(report: RunReport, options: BuildEmailOptions, database: stri
   out.push(t(lang, 'footer.sentBy', { tool: report.tool.name, version: report.tool.version, id: report.id }));
   if (report.logPath && report.reportPath)
     out.push(t(lang, 'footer.files', { log: report.logPath, report: report.reportPath }));
+  const configured = settingsConfigured(report, lang);
+  if (configured) out.push(configured);
   return out.map((line) => line.replace(CONTROL_RE, '')).join('\n') + '\n';
 }
 

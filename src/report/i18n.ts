@@ -154,6 +154,20 @@ const en = {
   'alert.now': 'This run',
   'alert.change': 'Change',
 
+  // Where the settings came from, when a config file was used (summary and e-mail).
+  'section.settings': 'Settings',
+  'settings.configured':
+    'Configured from {path}: {file} from the file · {workflow} from workflow inputs · {defaults} at their defaults.',
+  'settings.overridden':
+    'Given both in the file and as workflow inputs, with different values: the workflow input won.',
+  'col.setting': 'Setting',
+  'settings.used': 'Used',
+  'settings.workflowInput': 'workflow input',
+  'settings.workflowValue': 'Workflow input',
+  'settings.fileValue': 'Config file',
+  'settings.secret': 'secret, not shown',
+  'settings.fileSecret': '{key} (secret, not shown)',
+
   // Local failures (advice.ts): what happened and what to do, next to the Oracle codes of oracle-messages.ts.
   'advice.expdpNotFound.meaning': 'the Data Pump client (expdp) was not found on the runner',
   'advice.expdpNotFound.fix':
@@ -340,6 +354,19 @@ const ptBR: Messages = {
   'alert.now': 'Esta execução',
   'alert.change': 'Variação',
 
+  'section.settings': 'Configurações',
+  'settings.configured':
+    'Configurado a partir de {path}: {file} do arquivo · {workflow} de entradas do workflow · {defaults} com o valor padrão.',
+  'settings.overridden':
+    'Definidas no arquivo e como entradas do workflow, com valores diferentes: valeu a entrada do workflow.',
+  'col.setting': 'Configuração',
+  'settings.used': 'Usado',
+  'settings.workflowInput': 'entrada do workflow',
+  'settings.workflowValue': 'Entrada do workflow',
+  'settings.fileValue': 'Arquivo de configuração',
+  'settings.secret': 'segredo, não exibido',
+  'settings.fileSecret': '{key} (segredo, não exibido)',
+
   'advice.expdpNotFound.meaning': 'o cliente do Data Pump (expdp) não foi encontrado no executor',
   'advice.expdpNotFound.fix':
     'Instale no executor um cliente Oracle com Data Pump e defina oracle-home com a pasta de um cliente completo (com bin/expdp) ou, para o Instant Client (pacotes Basic + Tools), coloque a pasta dele no PATH; verifique se a conta do executor pode executá-lo.',
@@ -511,6 +538,19 @@ const es: Messages = {
   'alert.before': 'Última ejecución correcta',
   'alert.now': 'Esta ejecución',
   'alert.change': 'Variación',
+
+  'section.settings': 'Configuración',
+  'settings.configured':
+    'Configurado desde {path}: {file} del archivo · {workflow} de entradas del workflow · {defaults} con el valor predeterminado.',
+  'settings.overridden':
+    'Definidos en el archivo y como entradas del workflow, con valores distintos: prevaleció la entrada del workflow.',
+  'col.setting': 'Ajuste',
+  'settings.used': 'Usado',
+  'settings.workflowInput': 'entrada del workflow',
+  'settings.workflowValue': 'Entrada del workflow',
+  'settings.fileValue': 'Archivo de configuración',
+  'settings.secret': 'secreto, no se muestra',
+  'settings.fileSecret': '{key} (secreto, no se muestra)',
 
   'advice.expdpNotFound.meaning': 'no se encontró el cliente de Data Pump (expdp) en el ejecutor',
   'advice.expdpNotFound.fix':

@@ -66,6 +66,7 @@ const BUDGET = {
   retention: 40_000,
   problems: 80_000,
   preflight: 20_000,
+  settings: 20_000,
   plan: 30_000,
   log: 30_000,
 };
@@ -698,6 +699,49 @@ function preflightSection(report: RunReport, lang: ReportLanguage): string[] {
   ];
 }
 
+/**
+ * Where the settings came from, only when a config file was used: the file's path and how many settings came from
+ * the file, the workflow and the defaults; then every setting given in both places with different values (the
+ * workflow input won), with both values unless it is a secret.
+ */
+function settingsSection(report: RunReport, lang: ReportLanguage): string[] {
+  const sources = report.settingSources;
+  if (!sources) return [];
+  const parts = [
+    `### ⚙️ ${md(lang, 'section.settings')}`,
+    md(lang, 'settings.configured', {
+      path: code(clip(sources.configPath, CLIP.cell), false),
+      file: formatNumber(lang, sources.counts.config),
+      workflow: formatNumber(lang, sources.counts.workflow),
+      defaults: formatNumber(lang, sources.counts.default),
+    }),
+  ];
+  if (sources.overrides.length === 0) return parts;
+  const secret = md(lang, 'settings.secret');
+  parts.push(
+    md(lang, 'settings.overridden'),
+    table(
+      lang,
+      [
+        md(lang, 'col.setting'),
+        md(lang, 'settings.used'),
+        md(lang, 'settings.workflowValue'),
+        md(lang, 'settings.fileValue'),
+      ],
+      sources.overrides.map((o) => [
+        code(clip(o.name, CLIP.cell)),
+        `✅ ${md(lang, 'settings.workflowInput')}`,
+        o.secret ? secret : code(clip(o.workflowValue ?? '', CLIP.cell)),
+        o.secret
+          ? md(lang, 'settings.fileSecret', { key: code(clip(o.fileKey, CLIP.cell)) })
+          : code(clip(o.fileValue ?? '', CLIP.cell)),
+      ]),
+      BUDGET.settings,
+    ),
+  );
+  return parts;
+}
+
 function planSection(report: RunReport, lang: ReportLanguage): string[] {
   const plan = report.plan;
   if (!plan) return [];
@@ -776,6 +820,7 @@ export function buildSummary(input: RunReport, options: SummaryOptions = {}): st
     { blocks: retentionSection(report, lang) },
     { blocks: problemSection(report, lang) },
     { blocks: preflightSection(report, lang) },
+    { blocks: settingsSection(report, lang) },
     { blocks: planSection(report, lang), drop: 2 },
     { blocks: logSection(lang, runLogText), drop: 1 },
     { blocks: footer(report, lang) },

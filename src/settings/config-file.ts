@@ -20,7 +20,7 @@ export const SECRET_INPUTS = [
 ] as const;
 
 /** Inputs whose value may be a list in the file (joined one item a line). */
-const LIST_INPUTS = new Set(['copy-to', 'email-to', 'ignore-codes', 'expdp-parameters']);
+export const LIST_INPUTS = new Set(['copy-to', 'email-to', 'ignore-codes', 'expdp-parameters']);
 
 export type SettingSource = 'workflow' | 'config' | 'default';
 
@@ -32,6 +32,8 @@ export interface MergeConfigResult {
   errors: string[];
   /** Where each input's effective value comes from. */
   sources: Record<string, SettingSource>;
+  /** Each key of the file as the text of its input (secrets read through `-env` included): never to be shown. */
+  fromFile: Record<string, string>;
 }
 
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -124,8 +126,12 @@ function zodProblem(error: z.ZodError): string {
   return `${issue?.message ?? 'invalid value'}${at}`;
 }
 
-/** The `schemas` list as the YAML text the schemas input takes, with password-env resolved to password. */
-function schemasText(items: unknown[], env: Env, c: Collector): string {
+/**
+ * The `schemas` list as the YAML text the schemas input takes, with password-env resolved to password. When the
+ * workflow gives `schemas` (`overridden`), the list is still checked but its variables are not read: they are not
+ * needed, and need not be set.
+ */
+function schemasText(items: unknown[], env: Env, c: Collector, overridden: boolean): string {
   const out: unknown[] = [];
   items.forEach((item, index) => {
     const label = `schemas item ${index + 1}`;
@@ -148,6 +154,7 @@ function schemasText(items: unknown[], env: Env, c: Collector): string {
       const entry: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(mapping)) {
         if (key === 'password-env') {
+          if (overridden) continue;
           const secret = readEnv(`password-env of ${label}`, value, env, c);
           if (secret !== undefined) entry.password = secret;
         } else entry[key] = Array.isArray(value) ? value.map(scalarText) : scalarText(value);
@@ -165,9 +172,15 @@ function schemasText(items: unknown[], env: Env, c: Collector): string {
 }
 
 /** One key of the file as the text of its input. */
-function inputText(name: string, value: unknown, env: Env, c: Collector): string | undefined {
+function inputText(
+  name: string,
+  value: unknown,
+  env: Env,
+  c: Collector,
+  overridden = false,
+): string | undefined {
   // Each schema is checked on its own, so that every bad one is named.
-  if (name === 'schemas' && Array.isArray(value)) return schemasText(value, env, c);
+  if (name === 'schemas' && Array.isArray(value)) return schemasText(value, env, c, overridden);
   const parsed = keySchema(name).safeParse(value);
   if (!parsed.success) {
     c.notAllowed('config', `${show(name)} (key)`, `its value is not valid: ${zodProblem(parsed.error)}`);
@@ -206,7 +219,7 @@ export function mergeConfig(raw: RawInputs, file: unknown, env: Env): MergeConfi
           const near = (FILE_INPUTS as readonly string[]).includes(dashed) ? `; did you mean ${dashed}?` : '';
           c.notAllowed('config', `${show(key)} (key)`, `it is not an input of this action${near}`);
         } else {
-          const text = inputText(key, value, env, c);
+          const text = inputText(key, value, env, c, (raw[key] ?? '') !== '');
           if (text !== undefined) fromFile[key] = text;
         }
       }
@@ -227,7 +240,7 @@ export function mergeConfig(raw: RawInputs, file: unknown, env: Env): MergeConfi
       sources[name] = 'default';
     }
   }
-  return { raw: merged, secrets: c.secrets, errors: c.errors, sources };
+  return { raw: merged, secrets: c.secrets, errors: c.errors, sources, fromFile };
 }
 
 /** Reads and parses the file the `config` input names (relative to the workspace); undefined without one. */
