@@ -105,6 +105,17 @@ describe('the bundled action configured by a config file', () => {
     }
   });
 
+  it('does not pass the variables holding secrets on to expdp', () => {
+    const calls = readSimCalls(s.record);
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) {
+      expect(Object.keys(call.env)).not.toContain('ORACLE_PASSWORD');
+      for (const secret of [PASSWORD, FIN_PASSWORD, ARCHIVE_PASSWORD])
+        expect(Object.values(call.env)).not.toContain(secret);
+    }
+    expect(shownLog(result)).toContain('ORACLE_PASSWORD holds a secret: it is not passed on');
+  });
+
   it('refuses a password in the file before anything runs, and lets a workflow input override the file', async () => {
     const bad = await scenario(SCHEMAS);
     const refused = await configRun(bad, {

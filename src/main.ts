@@ -19,6 +19,7 @@ import { RunLog } from './report/run-log.js';
 import { buildSummary } from './report/summary.js';
 import type { RunReport } from './run-report.js';
 import { runModeStep } from './modes/run-mode.js';
+import { withholdSecretVariables } from './settings/withhold.js';
 import { ConfigurationError, loadModeSettings, loadSettings } from './settings/inputs.js';
 import { makeNameTokens } from './settings/names.js';
 import type { SmtpSettings } from './settings/smtp-settings.js';
@@ -65,6 +66,7 @@ export async function run(): Promise<void> {
       // verify and monitor read the backups at the destinations only: no database, no lock, no export.
       const modeRun = loadModeSettings();
       if (modeRun) {
+        withholdSecretVariables(process.env, modeRun.secrets);
         await runModeStep(modeRun.settings, modeRun.secrets, modeRun.warnings, started, runId);
         return;
       }
@@ -82,6 +84,8 @@ export async function run(): Promise<void> {
     });
     runLog = log;
     for (const warning of warnings) log.warn(warning);
+    for (const name of withholdSecretVariables(process.env, secrets))
+      log.info(`${name} holds a secret: it is not passed on to the programs the action starts`);
     rememberRun({ phase: 'running' });
 
     const tempDirs = new Set<string>();
