@@ -147,7 +147,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('uploadToSftp agai
       expect(c.errors).toEqual([]);
       const result = await uploadToSftp(parsed!, [manifest]);
       await expectDelivered(result, dir, [manifest]);
-      expect(sshd.log()).toMatch(/Accepted publickey for obatest/);
+      expect(sshd.log()).toContain(`Accepted publickey for ${sshd.user}`);
     });
   });
 
@@ -246,7 +246,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('uploadToSftp agai
     expect(result.attempts).toBe(1);
     expect(backoffMs).not.toHaveBeenCalled();
     expect(result.error).toBe(
-      `authentication failed: ${sshd.host}:${sshd.port} refused user "obatest" (tried password); ` +
+      `authentication failed: ${sshd.host}:${sshd.port} refused user "${sshd.user}" (tried password); ` +
         'check sftp-username and sftp-password, and that the server allows this login method',
     );
   });
@@ -261,7 +261,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('uploadToSftp agai
     expect(result.ok).toBe(false);
     expect(result.attempts).toBe(1);
     expect(result.error).toBe(
-      `${archive.name}: permission denied: obatest cannot create files in ${path.join(sshd.root, dir)} (EACCES); ` +
+      `${archive.name}: permission denied: ${sshd.user} cannot create files in ${path.join(sshd.root, dir)} (EACCES); ` +
         'give the user write access there or choose another sftp-dir',
     );
     expect(await list(dir)).toEqual([]);
@@ -434,7 +434,9 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('uploadToSftp agai
     expect(result.fingerprint).toBe(sshd.fingerprint);
     expect(result.freeBytes).toBeGreaterThan(0);
     expect(result.detail).toMatch(
-      /^sftp obatest@127\.0\.0\.1:\S+\/preflight\/new \(port \d+\): writable, [\d.]+ \w+ free;/,
+      new RegExp(
+        `^sftp ${sshd.user}@127\\.0\\.0\\.1:\\S+/preflight/new \\(port \\d+\\): writable, [\\d.]+ \\w+ free;`,
+      ),
     );
     expect(await list('preflight/new')).toEqual([]);
 
@@ -450,7 +452,9 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('uploadToSftp agai
     const place = await openSftpPlace(settings(dir));
     try {
       expect(place.kind).toBe('sftp');
-      expect(place.label).toBe(`sftp obatest@127.0.0.1:${path.join(sshd.root, dir)} (port ${sshd.port})`);
+      expect(place.label).toBe(
+        `sftp ${sshd.user}@127.0.0.1:${path.join(sshd.root, dir)} (port ${sshd.port})`,
+      );
       const entries = await place.list();
       expect(entries.map((e) => [e.name, e.bytes, e.isFile])).toEqual(
         [

@@ -79,6 +79,7 @@ try {
     await rm(copy);
     return seconds;
   };
+  let transferDetail = '';
   const action = async (): Promise<{ send: number; total: number; verification: string }> => {
     const result = await uploadToSftp(
       {
@@ -95,10 +96,12 @@ try {
       {
         ...(process.env.BENCH_CONCURRENCY ? { concurrency: Number(process.env.BENCH_CONCURRENCY) } : {}),
         ...(process.env.BENCH_CHUNK_KIB ? { chunkSize: Number(process.env.BENCH_CHUNK_KIB) * 1024 } : {}),
+        ...(process.env.BENCH_TRANSFER === 'built-in' ? { transfer: 'built-in' as const } : {}),
       },
     );
     if (!result.ok) throw new Error(`uploadToSftp failed: ${result.error}`);
     await rm(path.join(sshd.root, 'action', 'HR_bench.zip'));
+    transferDetail = result.transferDetail;
     return {
       send: bytes / result.throughputBytesPerSec,
       total: result.durationMs / 1000,
@@ -117,7 +120,7 @@ try {
     actionTimes.push(await action());
     console.log(
       `run ${i + 1}: openssh ${opensshTimes.at(-1)!.toFixed(2)} s, action transfer ` +
-        `${actionTimes.at(-1)!.send.toFixed(2)} s (total ${actionTimes.at(-1)!.total.toFixed(2)} s)`,
+        `${actionTimes.at(-1)!.send.toFixed(2)} s (total ${actionTimes.at(-1)!.total.toFixed(2)} s; ${transferDetail})`,
     );
   }
   const opensshSeconds = Math.min(...opensshTimes);
