@@ -1042,7 +1042,8 @@ async function deliverToSftp(
     : result.verification === 'remote sha256sum'
       ? `SHA-256 computed on the server (${result.remoteHashCommand ?? 'sha256sum'}) matches`
       : 'copy read back: size and SHA-256 match';
-  if (result.ok) log.info(`${label}: uploaded and verified (${verification})`);
+  if (result.ok)
+    log.info(`${label}: uploaded and verified (${verification}; transfer: ${result.transferDetail})`);
   else log.error(`${label}: upload failed after ${result.attempts} attempt(s): ${result.error}`);
   return {
     kind: 'sftp',
@@ -1053,6 +1054,7 @@ async function deliverToSftp(
     durationMs: result.durationMs,
     bytes: result.bytes,
     throughputBytesPerSec: result.throughputBytesPerSec,
+    transfer: result.transferDetail,
     files: result.files,
   };
 }

@@ -118,12 +118,13 @@ function ensureUser(password: string): { uid: number; gid: number } {
   };
 }
 
-export async function startSshd(): Promise<TestSshd> {
+/** `password`: keep this one (a second server beside a running one must not change the first one's password). */
+export async function startSshd(options: { password?: string } = {}): Promise<TestSshd> {
   const reason = sshdUnavailableReason();
   if (reason) throw new Error(reason);
 
   // Letters and digits only: chpasswd reads `user:password` lines.
-  const password = `Pw${randomBytes(12).toString('hex')}`;
+  const password = options.password ?? `Pw${randomBytes(12).toString('hex')}`;
   const { uid, gid } = ensureUser(password);
 
   const conf = await mkdtemp(path.join(os.tmpdir(), 'oba-sshd-'));

@@ -139,6 +139,8 @@ export interface OpenSshFiles {
   dir: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  /** Removes what only the login needs (key, password, passphrase, askpass); known_hosts stays for rekeying. */
+  removeSecrets(): Promise<void>;
   remove(): Promise<void>;
 }
 
@@ -271,14 +273,16 @@ export async function prepareOpenSsh(
       );
       env.SSH_ASKPASS = script;
       env.SSH_ASKPASS_REQUIRE = 'force';
-      // Some builds only run askpass when DISPLAY is set, even with force; it names no display that is used.
-      env.DISPLAY = 'none:0';
     } else {
       // Key without passphrase: nothing may ever be asked.
       args.push('-o', 'BatchMode=yes');
     }
     args.push('-s', '--', settings.host, 'sftp');
-    return { dir, args, env: cleanEnvironment(env), remove };
+    const removeSecrets = async () => {
+      for (const name of ['id_key', 'password', 'passphrase', 'askpass'])
+        await rm(path.join(dir, name), { force: true });
+    };
+    return { dir, args, env: cleanEnvironment(env), removeSecrets, remove };
   } catch (err) {
     await remove();
     throw err;
@@ -329,9 +333,11 @@ export function classifyOpenSshExit(stderr: string, settings: SftpSettings): Sft
       stderr,
     )
   ) {
+    const presented = /SHA256:[A-Za-z0-9+/]{43}/.exec(stderr)?.[0];
     return new SftpError(
-      `host key refused by OpenSSH: ${where} presented a key other than the one checked against sftp-fingerprint ` +
-        `a moment before (${said}); nothing was sent. Someone may be intercepting the connection.`,
+      `host key refused by OpenSSH: ${where} presented ${presented ? `the key ${presented}` : 'another key'} to ` +
+        'OpenSSH, not the one checked against sftp-fingerprint a moment before; nothing was sent. Someone may be ' +
+        'intercepting the connection (Host key verification failed).',
       'host-key',
     );
   }
@@ -424,12 +430,19 @@ export class OpenSshSftp {
       } finally {
         clearTimeout(timer);
       }
+      // Logged in: the secrets need not stay on disk while the bytes travel.
+      await files.removeSecrets();
       return channel;
     } catch (err) {
       if (channel) await channel.close().catch(() => undefined);
       else await files.remove();
       throw err;
     }
+  }
+
+  /** The folder of this process's private files (removed when it ends). */
+  get privateDir(): string {
+    return this.files.dir;
   }
 
   /** The limits@openssh.com write size, else the 32 KiB every server accepts. */

@@ -407,9 +407,12 @@ async function prepareTemporary(
 
 /** The OpenSSH process of this attempt (started on first use), or the ssh2 session where OpenSSH is not usable. */
 async function writerFor(session: SftpSession, ctx: UploadContext): Promise<FileWriter> {
-  if (ctx.channel && !ctx.channel.lost) return ctx.channel;
+  if (ctx.channel) {
+    // Gone between two files: a lost connection like any other (the attempt ends, its files are removed).
+    if (ctx.channel.lost) throw ctx.channel.lost;
+    return ctx.channel;
+  }
   if (ctx.openssh && session.hostKey.blob) {
-    ctx.channel = undefined;
     try {
       ctx.channel = await OpenSshSftp.start(ctx.settings, session.hostKey.blob, {
         command: ctx.sshCommand,
