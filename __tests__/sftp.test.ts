@@ -21,7 +21,7 @@ import {
 } from '../src/deliver/sftp.js';
 import { sha256File } from '../src/hash.js';
 import { Collector } from '../src/settings/collector.js';
-import { OpenSshSftp } from '../src/deliver/sftp-openssh.js';
+import { AES_GCM_FIRST, cpuHasAes, OpenSshSftp } from '../src/deliver/sftp-openssh.js';
 import { connectSftp } from '../src/deliver/sftp-session.js';
 import { keyLines, parseSftpSettings, type SftpSettings } from '../src/settings/sftp-settings.js';
 import { sshdUnavailableReason, startSshd, type TestSshd } from './helpers/sshd.js';
@@ -662,6 +662,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('the OpenSSH trans
     ])
       expect(ssh!.argv).toContain(option);
     expect(ssh!.argv).toContain(`${dir}/id_key`);
+    expect(ssh!.argv.includes(`Ciphers=${AES_GCM_FIRST}`)).toBe(cpuHasAes());
     expect(ssh!.argv.slice(-3)).toEqual(['--', sshd.host, 'sftp']);
     expect(ssh!.knownHosts.trim().split('\n')).toHaveLength(1);
     expect(ssh!.knownHosts).toMatch(/^oracle-backup-action-pinned-host ssh-ed25519 [A-Za-z0-9+/=]+\n$/);
