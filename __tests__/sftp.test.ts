@@ -825,6 +825,27 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('the OpenSSH trans
       /OpenSSH transfer not possible \(.*Permission denied.*\); using the built-in transfer/,
     );
     expect(await list(sshd, 'fallback-login')).toEqual([archive.name, manifest.name].sort());
+
+    // A server that takes one connection per user: OpenSSH's is closed while ssh2's stays up.
+    const oneConnection = path.join(local, 'ssh-closed');
+    await writeFile(
+      oneConnection,
+      '#!/bin/sh\nif [ "$1" = "-V" ]; then exec ssh -V; fi\necho "Connection closed by 127.0.0.1 port 22" >&2\nexit 255\n',
+      { mode: 0o755 },
+    );
+    const backoffMs = vi.fn(() => 0);
+    const single = await uploadToSftp(settings('fallback-single'), [archive], {
+      sshCommand: oneConnection,
+      backoffMs,
+    });
+    expect(single.error).toBeUndefined();
+    expect(single.attempts).toBe(1);
+    expect(backoffMs).not.toHaveBeenCalled();
+    expect(single.transferDetail).toBe(
+      `built-in (ssh2): connection to ${sshd.host}:${sshd.port} lost (OpenSSH: Connection closed by 127.0.0.1 port 22), ` +
+        'while the built-in connection stayed up',
+    );
+    expect(await list(sshd, 'fallback-single')).toEqual([archive.name]);
   });
 });
 

@@ -427,18 +427,30 @@ async function writerFor(session: SftpSession, ctx: UploadContext): Promise<File
       return ctx.channel;
     } catch (err) {
       const e = err as SftpError;
-      // A refused host key or a lost connection is the server's or the network's doing: the built-in transfer
-      // would meet the same. Anything else (login, options, subsystem) is OpenSSH's: ssh2 takes over.
-      if (!(e instanceof SftpError) || e.kind === 'host-key' || e.kind === 'connection') throw err;
+      // A refused host key is never worked around. A lost connection while ssh2's stays up is most likely a
+      // server that allows one connection per user: ssh2 takes over, as for anything else that is OpenSSH's
+      // (login, options, subsystem). Only when ssh2's connection is gone too is it the network: retried.
+      if (!(e instanceof SftpError) || e.kind === 'host-key') throw err;
+      if (e.kind === 'connection' && !(await stillConnected(session))) throw err;
       ctx.openssh = null;
-      ctx.builtInReason = e.message;
-      ctx.log(`OpenSSH transfer not possible (${e.message}); using the built-in transfer`);
+      ctx.builtInReason =
+        e.kind === 'connection' ? `${e.message}, while the built-in connection stayed up` : e.message;
+      ctx.log(`OpenSSH transfer not possible (${ctx.builtInReason}); using the built-in transfer`);
     }
   } else if (ctx.transferUsed === undefined) {
     ctx.log(`sending with the built-in transfer (${ctx.builtInReason || 'no host key blob'})`);
   }
   ctx.transferUsed = 'built-in';
   return session;
+}
+
+/** The session answers a request (a cheap realpath): the server and the network are there. */
+async function stillConnected(session: SftpSession): Promise<boolean> {
+  if (session.lost) return false;
+  return session.realpath('.').then(
+    () => true,
+    () => !session.lost,
+  );
 }
 
 /** Ends this attempt's OpenSSH process (at once after a failure) and removes its private folder. */
