@@ -655,13 +655,13 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('the OpenSSH trans
     expect(ssh!.argv.slice(0, 2)).toEqual(['-F', 'none']);
     for (const option of [
       'StrictHostKeyChecking=yes',
-      `UserKnownHostsFile=${dir}/known_hosts`,
+      'UserKnownHostsFile=known_hosts',
       'GlobalKnownHostsFile=/dev/null',
       'IdentitiesOnly=yes',
       'PreferredAuthentications=publickey,password,keyboard-interactive',
     ])
       expect(ssh!.argv).toContain(option);
-    expect(ssh!.argv).toContain(`${dir}/id_key`);
+    expect(ssh!.argv[ssh!.argv.indexOf('-i') + 1]).toBe('id_key');
     expect(ssh!.argv.includes(`Ciphers=${AES_GCM_FIRST}`)).toBe(cpuHasAes());
     expect(ssh!.argv.slice(-3)).toEqual(['--', sshd.host, 'sftp']);
     expect(ssh!.knownHosts.trim().split('\n')).toHaveLength(1);
@@ -669,7 +669,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('the OpenSSH trans
     const blob = Buffer.from(ssh!.knownHosts.trim().split(' ')[2]!, 'base64');
     expect(sshFingerprint(blob)).toBe(sshd.fingerprint);
     // The password and passphrase only through askpass; the folder and its files private.
-    expect(ssh!.env).toContain(`SSH_ASKPASS=${dir}/askpass`);
+    expect(ssh!.env).toContain('SSH_ASKPASS=./askpass');
     expect(ssh!.env).toContain('SSH_ASKPASS_REQUIRE=force');
     expect(ssh!.files.sort()).toEqual(
       ['700 .', '700 askpass', '600 id_key', '600 known_hosts', '600 passphrase', '600 password'].sort(),
@@ -695,6 +695,25 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('the OpenSSH trans
     } finally {
       await session.close();
     }
+  });
+
+  it('works from a temporary folder whose path has spaces, quotes, % and ~ (password login)', async () => {
+    const odd = path.join(local, "tmp dir %h ~ 'q'");
+    await mkdir(odd);
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = odd;
+    try {
+      const result = await uploadToSftp(settings('odd-tmp'), [archive], { sshCommand: recorder });
+      expect(result.error).toBeUndefined();
+      expect(result.transfer).toBe('openssh');
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+    const { runs } = await takeRecords();
+    expect(runs).toHaveLength(1);
+    expect(path.dirname(runs[0]!.cwd)).toBe(odd);
+    expect(await readdir(odd)).toEqual([]);
   });
 
   it('removes its private files after a failure too (permission denied while OpenSSH writes)', async () => {

@@ -185,8 +185,10 @@ export async function prepareOpenSsh(
   };
   try {
     await chmod(dir, 0o700);
+    // ssh runs in this folder and is given the files by their bare names: OpenSSH splits option values at spaces
+    // and expands % and ~ in them, which a temporary folder's path may contain.
     const write = (name: string, content: string, mode = 0o600) =>
-      writeFile(path.join(dir, name), content, { mode, flag: 'wx' }).then(() => path.join(dir, name));
+      writeFile(path.join(dir, name), content, { mode, flag: 'wx' }).then(() => name);
     const type = keyBlobType(hostKeyBlob);
     const knownHosts = await write(
       'known_hosts',
@@ -280,7 +282,8 @@ export async function prepareOpenSsh(
       // OpenSSH runs the script with the prompt as its argument: a key passphrase or a password/PIN question.
       const passwordFile = usePassword ? await write('password', settings.password) : undefined;
       const passphraseFile = passphrase ? await write('passphrase', settings.passphrase) : undefined;
-      const answer = (file: string | undefined) => (file ? `exec cat ${shellQuote(file)}` : 'exit 1');
+      const answer = (file: string | undefined) =>
+        file ? `exec cat ${shellQuote(path.join(dir, file))}` : 'exit 1';
       const script = await write(
         'askpass',
         [
@@ -294,7 +297,7 @@ export async function prepareOpenSsh(
         ].join('\n'),
         0o700,
       );
-      env.SSH_ASKPASS = script;
+      env.SSH_ASKPASS = `./${script}`;
       env.SSH_ASKPASS_REQUIRE = 'force';
     } else {
       // Key without passphrase: nothing may ever be asked.
