@@ -7,11 +7,7 @@
 // holding only that key, StrictHostKeyChecking=yes, no user or system configuration), and it never sees a secret
 // in its argv or environment: the private key is a 0600 file, a password or passphrase reaches it through an
 // SSH_ASKPASS script that prints a 0600 file, all in a private folder removed when the transfer ends.
-import {
-  spawn,
-  type ChildProcessWithoutNullStreams,
-  type SpawnOptionsWithoutStdio,
-} from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { chmod, mkdtemp, open as openLocal, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -31,12 +27,6 @@ export interface OpenSshClient {
 
 /** SSH_ASKPASS_REQUIRE=force (askpass without a terminal or DISPLAY) exists from OpenSSH 8.4. */
 const ASKPASS_REQUIRE_SINCE = { major: 8, minor: 4 };
-
-type Spawn = (
-  command: string,
-  args: string[],
-  options: SpawnOptionsWithoutStdio,
-) => ChildProcessWithoutNullStreams;
 
 /** Runs `ssh -V`; the client, or why there is none usable (not found, not OpenSSH). */
 export async function findOpenSsh(command = 'ssh'): Promise<OpenSshClient | string> {
@@ -397,15 +387,22 @@ export class OpenSshSftp {
     private readonly child: ChildProcessWithoutNullStreams,
     readonly settings: SftpSettings,
     private readonly files: OpenSshFiles,
+    command: string,
   ) {
-    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
+    // A process that could not start has no 'close' to wait for.
+    this.exited = new Promise((resolve) => {
+      child.once('close', () => resolve());
+      child.once('error', () => {
+        if (child.pid === undefined) resolve();
+      });
+    });
     child.stderr.on('data', (d: Buffer) => {
       if (this.stderr.length < 16 * 1024) this.stderr += d.toString('utf8');
     });
     child.stdout.on('data', (d: Buffer) => this.receive(d));
     child.stdin.on('error', () => undefined);
     child.on('error', (err) =>
-      this.fail(new SftpError(`cannot run ${files.args[0]}: ${err.message}`, 'config', 'OPENSSH')),
+      this.fail(new SftpError(`cannot run ${command}: ${err.message}`, 'config', 'OPENSSH')),
     );
     child.once('close', (code, signal) => {
       // stderr may still be arriving: 'close' comes after every stdio stream ended.
@@ -428,18 +425,18 @@ export class OpenSshSftp {
   static async start(
     settings: SftpSettings,
     hostKeyBlob: Buffer,
-    options: { command: string; connectTimeoutMs: number; spawn?: Spawn },
+    options: { command: string; connectTimeoutMs: number },
   ): Promise<OpenSshSftp> {
     const files = await prepareOpenSsh(settings, hostKeyBlob, options);
     let channel: OpenSshSftp | undefined;
     try {
-      const child = (options.spawn ?? spawn)(options.command, files.args, {
+      const child = spawn(options.command, files.args, {
         env: files.env,
         cwd: files.dir,
         stdio: 'pipe',
         windowsHide: true,
       });
-      channel = new OpenSshSftp(child, settings, files);
+      channel = new OpenSshSftp(child, settings, files, options.command);
       const timer = setTimeout(
         () =>
           channel!.destroy(
