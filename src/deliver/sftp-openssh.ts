@@ -649,6 +649,33 @@ export class OpenSshSftp {
     const order: Array<{ end: number; done: boolean }> = [];
     let position = from;
     let inFlight = 0;
+    // The next chunk is read while the previous ones are written: ssh never waits for the disk. Up to `queued`
+    // bytes may wait in this process's pipe buffer (the pipe's own high-water mark is a mere 16 KiB).
+    const queued = 4 * chunkSize;
+    let readPosition = from;
+    let next: Promise<{ buffer: Buffer; length: number; error?: SftpError }> | undefined;
+    const readAhead = () => {
+      if (next || readPosition >= to) return;
+      const length = Math.min(chunkSize, to - readPosition);
+      const at = readPosition;
+      readPosition += length;
+      const buffer = free.pop() ?? Buffer.allocUnsafe(chunkSize);
+      next = file.read(buffer, 0, length, at).then(
+        ({ bytesRead }) =>
+          bytesRead === length
+            ? { buffer, length }
+            : {
+                buffer,
+                length,
+                error: new SftpError(`source ${localPath} is shorter than expected (changed?)`, 'local'),
+              },
+        (err: Error) => ({
+          buffer,
+          length,
+          error: new SftpError(`cannot read source ${localPath}: ${err.message}`, 'local'),
+        }),
+      );
+    };
     let failure: SftpError | undefined;
     let lastProgress = Date.now();
     let blocked = false;
@@ -670,13 +697,12 @@ export class OpenSshSftp {
         if (failure && inFlight === 0) throw failure;
         if (!failure && position >= to && inFlight === 0) return;
         if (!failure && !blocked && position < to && inFlight < options.concurrency) {
-          const length = Math.min(chunkSize, to - position);
-          const buffer = free.pop() ?? Buffer.allocUnsafe(chunkSize);
-          const { bytesRead } = await file.read(buffer, 0, length, position).catch((err: Error) => {
-            throw new SftpError(`cannot read source ${localPath}: ${err.message}`, 'local');
-          });
-          if (bytesRead !== length) {
-            failure = new SftpError(`source ${localPath} is shorter than expected (changed?)`, 'local');
+          readAhead();
+          const { buffer, length, error } = await next!;
+          next = undefined;
+          if (error) {
+            free.push(buffer);
+            failure = error;
             continue;
           }
           if (this.lost) throw this.lost;
@@ -699,8 +725,10 @@ export class OpenSshSftp {
             poke();
           });
           const data = length === buffer.length ? buffer : buffer.subarray(0, length);
-          if (!this.send(FXP.WRITE, id, [handleField, u64(position), u32(length), data])) blocked = true;
+          this.send(FXP.WRITE, id, [handleField, u64(position), u32(length), data]);
+          if (this.child.stdin.writableLength >= queued) blocked = true;
           position += length;
+          readAhead();
           continue;
         }
         const waitMs = Math.max(1, options.stallTimeoutMs - (Date.now() - lastProgress));
@@ -724,6 +752,8 @@ export class OpenSshSftp {
     } finally {
       unsubscribe();
       this.child.stdin.removeListener('drain', onDrain);
+      // A read still under way is waited for (and its failure ignored) before the file is closed.
+      await next;
       await file.close().catch(() => undefined);
     }
   }
