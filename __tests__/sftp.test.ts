@@ -716,6 +716,38 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('the OpenSSH trans
     expect(await readdir(odd)).toEqual([]);
   });
 
+  it('stops with a clear error when the source turns out shorter than expected (changed while sending)', async () => {
+    const session = await connectSftp(settings('shorter'));
+    const dir = path.join(sshd.root, 'shorter');
+    await mkdir(dir);
+    await chown(dir, sshd.uid, sshd.gid);
+    try {
+      const channel = await OpenSshSftp.start(settings('shorter'), session.hostKey.blob!, {
+        command: 'ssh',
+        connectTimeoutMs: 20_000,
+      });
+      const remote = path.join(dir, 'x.partial');
+      const handle = await channel.open(remote, 'wx');
+      const acked: number[] = [];
+      await expect(
+        channel.writeFromFile(handle, archive.source, 0, archive.bytes + 3 * 1024 * 1024, {
+          concurrency: 8,
+          chunkSize: 256 * 1024,
+          stallTimeoutMs: 30_000,
+          remotePath: remote,
+          onAcked: (offset) => acked.push(offset),
+        }),
+      ).rejects.toThrow(`source ${archive.source} is shorter than expected (changed?)`);
+      // Everything sent before was acknowledged, in order, and nothing past the end of the source.
+      expect(acked.at(-1)).toBeLessThanOrEqual(archive.bytes);
+      expect([...acked].sort((a, b) => a - b)).toEqual(acked);
+      await channel.closeHandle(handle, remote);
+      await channel.close();
+    } finally {
+      await session.close();
+    }
+  });
+
   it('removes its private files after a failure too (permission denied while OpenSSH writes)', async () => {
     const dir = 'ossh-readonly';
     await mkdir(path.join(sshd.root, dir));
