@@ -618,6 +618,9 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('the OpenSSH trans
     const inherited = { 'INPUT_SFTP-PASSWORD': sshd.password, 'INPUT_SFTP-PASSPHRASE': sshd.keys.passphrase };
     Object.assign(process.env, inherited);
     const lines: string[] = [];
+    const runnerTemp = path.join(local, 'runner-temp');
+    await mkdir(runnerTemp);
+    const told: string[] = [];
     let result: SftpDeliveryResult;
     try {
       result = await uploadToSftp(
@@ -626,7 +629,12 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('the OpenSSH trans
           passphrase: sshd.keys.passphrase,
         }),
         [archive, manifest],
-        { sshCommand: recorder, log: (l) => lines.push(l) },
+        {
+          sshCommand: recorder,
+          log: (l) => lines.push(l),
+          tempRoot: runnerTemp,
+          onTempDir: (d) => told.push(d),
+        },
       );
     } finally {
       for (const name of Object.keys(inherited)) delete process.env[name];
@@ -674,7 +682,9 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('the OpenSSH trans
     expect(ssh!.files.sort()).toEqual(
       ['700 .', '700 askpass', '600 id_key', '600 known_hosts', '600 passphrase', '600 password'].sort(),
     );
-    // Gone once the upload is over.
+    // In RUNNER_TEMP, told to the caller (the post step removes it if the process is killed), gone once done.
+    expect(told).toEqual([dir]);
+    expect(path.dirname(dir)).toBe(runnerTemp);
     expect(await exists(dir)).toBe(false);
   });
 

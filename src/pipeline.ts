@@ -1002,7 +1002,7 @@ async function archiveAndDeliver(
   for (const folder of settings.copyTo) {
     archiveReport.destinations.push(await deliverToFolder(folder, files, log));
   }
-  if (settings.sftp) archiveReport.destinations.push(await deliverToSftp(settings.sftp, files, log));
+  if (settings.sftp) archiveReport.destinations.push(await deliverToSftp(settings.sftp, files, log, deps));
   archiveReport.durationMs = deps.clock().getTime() - started.getTime();
   return archiveReport;
 }
@@ -1033,10 +1033,15 @@ async function deliverToSftp(
   sftp: SftpSettings,
   files: FolderSourceFile[],
   log: RunLog,
+  deps: Pick<PipelineDeps, 'tempRoot' | 'onTempDir'>,
 ): Promise<DestinationReport> {
   const label = sftpLabel(sftp);
   log.info(`uploading ${files[0]!.name} to ${label}`);
-  const result = await uploadToSftp(sftp, files, { log: (line) => log.info(`  ${line}`) });
+  const result = await uploadToSftp(sftp, files, {
+    log: (line) => log.info(`  ${line}`),
+    tempRoot: deps.tempRoot,
+    onTempDir: deps.onTempDir,
+  });
   const verification = !result.ok
     ? 'not verified'
     : result.verification === 'remote sha256sum'

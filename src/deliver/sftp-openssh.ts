@@ -163,9 +163,10 @@ export interface OpenSshFiles {
 export async function prepareOpenSsh(
   settings: SftpSettings,
   hostKeyBlob: Buffer,
-  options: { connectTimeoutMs: number },
+  options: { connectTimeoutMs: number; tempRoot?: string; onTempDir?: (dir: string) => void },
 ): Promise<OpenSshFiles> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'oba-ssh-'));
+  const dir = await mkdtemp(path.join(options.tempRoot || os.tmpdir(), 'oba-ssh-'));
+  options.onTempDir?.(dir);
   // A process that dies without its finally still leaves no key or password behind.
   const onExit = () => rmSync(dir, { recursive: true, force: true });
   process.once('exit', onExit);
@@ -425,7 +426,12 @@ export class OpenSshSftp {
   static async start(
     settings: SftpSettings,
     hostKeyBlob: Buffer,
-    options: { command: string; connectTimeoutMs: number },
+    options: {
+      command: string;
+      connectTimeoutMs: number;
+      tempRoot?: string;
+      onTempDir?: (dir: string) => void;
+    },
   ): Promise<OpenSshSftp> {
     const files = await prepareOpenSsh(settings, hostKeyBlob, options);
     let channel: OpenSshSftp | undefined;

@@ -48,7 +48,7 @@ export interface SftpDeliveryResult extends FolderDeliveryResult {
   attempts: number;
   /** The server-side command behind 'remote sha256sum' (OpenSSL where present: faster). */
   remoteHashCommand?: RemoteHashTool;
-  /** How the last file sent travelled ('built-in' when nothing had to be sent and OpenSSH was not started). */
+  /** How the last file sent travelled (when nothing had to be sent: the transfer that would have been used). */
   transfer: SftpTransfer;
   /** The same in words, with the OpenSSH version or why the built-in transfer was used. */
   transferDetail: string;
@@ -77,6 +77,10 @@ export interface SftpUploadOptions {
   transfer?: 'auto' | 'built-in';
   /** The OpenSSH client to run (default `ssh`, looked up on PATH). */
   sshCommand?: string;
+  /** Where the OpenSSH transfer's private folder (known_hosts, key until login) is made (RUNNER_TEMP; default the OS's). */
+  tempRoot?: string;
+  /** Told each such folder, so that it is removed even if this process is killed before it can. */
+  onTempDir?: (dir: string) => void;
 }
 
 export const SFTP_TRANSFER_DEFAULTS = {
@@ -117,6 +121,8 @@ interface UploadContext {
   builtInReason: string;
   sshCommand: string;
   connectTimeoutMs: number;
+  tempRoot?: string;
+  onTempDir?: (dir: string) => void;
   /** The OpenSSH process of the current attempt, started for the first file that is sent. */
   channel?: OpenSshSftp;
   /** Which transfer sent the last bytes. */
@@ -162,6 +168,8 @@ export async function uploadToSftp(
     builtInReason: unusable ?? '',
     sshCommand,
     connectTimeoutMs: connectOptions.readyTimeoutMs!,
+    tempRoot: options.tempRoot,
+    onTempDir: options.onTempDir,
     remoteDir: '',
     transfer: {
       concurrency: options.concurrency ?? SFTP_TRANSFER_DEFAULTS.concurrency,
@@ -417,6 +425,8 @@ async function writerFor(session: SftpSession, ctx: UploadContext): Promise<File
       ctx.channel = await OpenSshSftp.start(ctx.settings, session.hostKey.blob, {
         command: ctx.sshCommand,
         connectTimeoutMs: ctx.connectTimeoutMs,
+        tempRoot: ctx.tempRoot,
+        onTempDir: ctx.onTempDir,
       });
       if (ctx.transferUsed !== 'openssh') {
         ctx.log(
