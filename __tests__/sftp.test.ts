@@ -2,7 +2,7 @@
 // temporary-name/verify/rename protocol, retries after a cut connection, and the errors users will see.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdtempSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { chmod, chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import net from 'node:net';
@@ -388,6 +388,52 @@ describe.skipIf(unavailable !== undefined && !process.env.CI).each(TRANSFERS)(
       expect(result.files[0]!.verification).toBe('remote sha256sum');
       // Neither the cut attempt's nor the second one's key/known_hosts folder is left.
       expect(await privateDirs()).toEqual(dirsBefore);
+    });
+
+    it('sends a resumed copy again from the start when it does not match (damaged before the cut)', async () => {
+      const bigFile = path.join(local, 'DAMAGED_2025.zip');
+      const out = createWriteStream(bigFile);
+      for (let i = 0; i < 48; i++) if (!out.write(randomBytes(1024 * 1024))) await once(out, 'drain');
+      out.end();
+      await once(out, 'finish');
+      const big = { source: bigFile, name: 'DAMAGED_2025.zip', ...(await sha256File(bigFile)) };
+      const dir = 'cut-damaged';
+      const folder = path.join(sshd.root, dir);
+      const lines: string[] = [];
+      // Between the attempts, the part already on the server is damaged: resuming cannot give the right copy.
+      let damaged = '';
+      const backoffMs = vi.fn(() => {
+        damaged = readdirSync(folder).find((n) => n.startsWith('.DAMAGED_2025.zip.partial-')) ?? '';
+        if (damaged) {
+          const fd = openSync(path.join(folder, damaged), 'r+');
+          writeSync(fd, Buffer.from('damaged'), 0, 7, 1024);
+          closeSync(fd);
+        }
+        return 0;
+      });
+      const uploading = upload(settings(dir), [big], { backoffMs, log: (l) => lines.push(l) });
+      let killed = 0;
+      const deadline = Date.now() + 20_000;
+      while (!killed && Date.now() < deadline) {
+        const partial = (await list(dir)).find((n) => n.startsWith('.DAMAGED_2025.zip.partial-'));
+        const size = partial
+          ? await stat(path.join(folder, partial)).then(
+              (st) => st.size,
+              () => 0,
+            )
+          : 0;
+        if (size >= 8 * 1024 * 1024) killed = sshd.killSessions();
+        else await new Promise((r) => setTimeout(r, 2));
+      }
+      expect(killed).toBeGreaterThan(0);
+      const result = await uploading;
+      expect(damaged).not.toBe('');
+      await expectDelivered(result, dir, [big]);
+      expect(result.attempts).toBe(2);
+      const text = lines.join('\n');
+      expect(text).toMatch(/resuming DAMAGED_2025\.zip at byte [1-9]\d* of 50331648/);
+      expect(text).toContain('DAMAGED_2025.zip: the resumed copy does not match');
+      expect(text).toContain('sending it again from the start');
     });
 
     it('retries a refused connection with backoff, then gives up with a clear error', async () => {
