@@ -72,6 +72,10 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)(
         ].sort(),
       );
       expect(result.summary).toMatch(/\| SFTP `.*nightly.*` \| ✅ copied \| SHA-256 computed on the server/);
+      // The bytes went through OpenSSH's client (installed beside sshd), and the report says so.
+      const report = JSON.parse(await readFile(result.outputs.report!, 'utf8'));
+      const sftpCopy = report.archives[0].destinations.find((d: { kind: string }) => d.kind === 'sftp');
+      expect(sftpCopy.transfer).toMatch(/^OpenSSH \(OpenSSH_\d+\.\d+\S*, ssh -s sftp\)$/);
       expect(result.summary).toMatch(/\| \d+(\.\d)? [KMG]?i?B\/s \|/);
       for (const secret of [
         PASSWORD,

@@ -1,7 +1,9 @@
 // Benchmark: the action's SFTP upload against OpenSSH's own `sftp` client, to the same local OpenSSH server (the
 // test sshd), same file, same run. Usage: npx tsx scripts/bench-sftp.ts [sizeMB]   (default 1024; needs root)
 // BENCH_RUNS (default 2) alternates the tools that many times; BENCH_CONCURRENCY and BENCH_CHUNK_KIB try other
-// transfer settings than the action's defaults.
+// transfer settings than the action's defaults; BENCH_TRANSFER=built-in measures the ssh2 transfer instead of the
+// OpenSSH one. Where the CPU has AES instructions, OpenSSH is also run with the action's cipher order (AES-GCM
+// first) for comparison; the ratio is against OpenSSH's defaults, as a user runs it.
 import { spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -10,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { startSshd } from '../__tests__/helpers/sshd.js';
+import { AES_GCM_FIRST, cpuHasAes } from '../src/deliver/sftp-openssh.js';
 import { uploadToSftp } from '../src/deliver/sftp.js';
 import { sha256File } from '../src/hash.js';
 
@@ -58,8 +61,9 @@ try {
   await mkdir(opensshDir);
   await chown(opensshDir, sshd.uid, sshd.gid);
   await writeFile(batch, `put ${source} ${opensshDir}/HR_bench.zip\n`);
-  const openssh = async (): Promise<number> => {
+  const openssh = async (extra: string[] = []): Promise<number> => {
     const seconds = await runOpenSsh([
+      ...extra,
       '-b',
       batch,
       '-i',
@@ -79,6 +83,7 @@ try {
     await rm(copy);
     return seconds;
   };
+  let transferDetail = '';
   const action = async (): Promise<{ send: number; total: number; verification: string }> => {
     const result = await uploadToSftp(
       {
@@ -95,10 +100,12 @@ try {
       {
         ...(process.env.BENCH_CONCURRENCY ? { concurrency: Number(process.env.BENCH_CONCURRENCY) } : {}),
         ...(process.env.BENCH_CHUNK_KIB ? { chunkSize: Number(process.env.BENCH_CHUNK_KIB) * 1024 } : {}),
+        ...(process.env.BENCH_TRANSFER === 'built-in' ? { transfer: 'built-in' as const } : {}),
       },
     );
     if (!result.ok) throw new Error(`uploadToSftp failed: ${result.error}`);
     await rm(path.join(sshd.root, 'action', 'HR_bench.zip'));
+    transferDetail = result.transferDetail;
     return {
       send: bytes / result.throughputBytesPerSec,
       total: result.durationMs / 1000,
@@ -111,13 +118,19 @@ try {
   // Alternated, best of each: the server's page cache and disk make single runs noisy.
   const runs = Number(process.env.BENCH_RUNS ?? 2);
   const opensshTimes: number[] = [];
+  // OpenSSH with the action's cipher order: shows how much of the difference is the cipher.
+  const gcmArgs = cpuHasAes() ? ['-o', `Ciphers=${AES_GCM_FIRST}`] : [];
+  const opensshGcmTimes: number[] = [];
   const actionTimes: Array<{ send: number; total: number; verification: string }> = [];
   for (let i = 0; i < runs; i++) {
     opensshTimes.push(await openssh());
     actionTimes.push(await action());
+    if (gcmArgs.length) opensshGcmTimes.push(await openssh(gcmArgs));
     console.log(
-      `run ${i + 1}: openssh ${opensshTimes.at(-1)!.toFixed(2)} s, action transfer ` +
-        `${actionTimes.at(-1)!.send.toFixed(2)} s (total ${actionTimes.at(-1)!.total.toFixed(2)} s)`,
+      `run ${i + 1}: openssh ${opensshTimes.at(-1)!.toFixed(2)} s` +
+        (gcmArgs.length ? `, openssh AES-GCM first ${opensshGcmTimes.at(-1)!.toFixed(2)} s` : '') +
+        ', action transfer ' +
+        `${actionTimes.at(-1)!.send.toFixed(2)} s (total ${actionTimes.at(-1)!.total.toFixed(2)} s; ${transferDetail})`,
     );
   }
   const opensshSeconds = Math.min(...opensshTimes);
@@ -129,6 +142,16 @@ try {
   const rows = [
     ['tool', 'seconds', 'MB/s', 'ratio (action / openssh)'],
     ['openssh sftp put', opensshSeconds.toFixed(2), mbps(opensshSeconds).toFixed(0), '1.00'],
+    ...(opensshGcmTimes.length
+      ? [
+          [
+            "openssh sftp put, AES-GCM first (the action's cipher order; for comparison)",
+            Math.min(...opensshGcmTimes).toFixed(2),
+            mbps(Math.min(...opensshGcmTimes)).toFixed(0),
+            (opensshSeconds / Math.min(...opensshGcmTimes)).toFixed(2),
+          ],
+        ]
+      : []),
     [
       'action uploadToSftp: transfer',
       sendSeconds.toFixed(2),

@@ -1002,7 +1002,7 @@ async function archiveAndDeliver(
   for (const folder of settings.copyTo) {
     archiveReport.destinations.push(await deliverToFolder(folder, files, log));
   }
-  if (settings.sftp) archiveReport.destinations.push(await deliverToSftp(settings.sftp, files, log));
+  if (settings.sftp) archiveReport.destinations.push(await deliverToSftp(settings.sftp, files, log, deps));
   archiveReport.durationMs = deps.clock().getTime() - started.getTime();
   return archiveReport;
 }
@@ -1033,16 +1033,22 @@ async function deliverToSftp(
   sftp: SftpSettings,
   files: FolderSourceFile[],
   log: RunLog,
+  deps: Pick<PipelineDeps, 'tempRoot' | 'onTempDir'>,
 ): Promise<DestinationReport> {
   const label = sftpLabel(sftp);
   log.info(`uploading ${files[0]!.name} to ${label}`);
-  const result = await uploadToSftp(sftp, files, { log: (line) => log.info(`  ${line}`) });
+  const result = await uploadToSftp(sftp, files, {
+    log: (line) => log.info(`  ${line}`),
+    tempRoot: deps.tempRoot,
+    onTempDir: deps.onTempDir,
+  });
   const verification = !result.ok
     ? 'not verified'
     : result.verification === 'remote sha256sum'
       ? `SHA-256 computed on the server (${result.remoteHashCommand ?? 'sha256sum'}) matches`
       : 'copy read back: size and SHA-256 match';
-  if (result.ok) log.info(`${label}: uploaded and verified (${verification})`);
+  if (result.ok)
+    log.info(`${label}: uploaded and verified (${verification}; transfer: ${result.transferDetail})`);
   else log.error(`${label}: upload failed after ${result.attempts} attempt(s): ${result.error}`);
   return {
     kind: 'sftp',
@@ -1053,6 +1059,7 @@ async function deliverToSftp(
     durationMs: result.durationMs,
     bytes: result.bytes,
     throughputBytesPerSec: result.throughputBytesPerSec,
+    transfer: result.transferDetail,
     files: result.files,
   };
 }

@@ -68,6 +68,8 @@ export interface DestinationReport {
   bytes: number;
   /** Bytes per second of the copy (absent for the local archive). */
   throughputBytesPerSec?: number;
+  /** SFTP only: how the bytes travelled, e.g. `OpenSSH (OpenSSH_9.6p1, ssh -s sftp)` or `built-in (ssh2): why`. */
+  transfer?: string;
   files: DestinationFileReport[];
 }
 

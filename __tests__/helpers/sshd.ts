@@ -11,7 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const SSHD = '/usr/sbin/sshd';
-export const TEST_USER = 'obatest';
+/**
+ * The local user the tests log in as. Several checkouts testing on one machine must not share it: startSshd
+ * resets its password and killSessions kills its processes. OBA_TEST_SSH_USER gives each its own.
+ */
+export const TEST_USER = process.env.OBA_TEST_SSH_USER || 'obatest';
+if (!/^[a-z_][a-z0-9_-]{0,30}$/.test(TEST_USER))
+  throw new Error(`OBA_TEST_SSH_USER: not a user name: ${TEST_USER}`);
 
 export interface TestKeys {
   /** OpenSSH format, no passphrase. */
@@ -112,12 +118,13 @@ function ensureUser(password: string): { uid: number; gid: number } {
   };
 }
 
-export async function startSshd(): Promise<TestSshd> {
+/** `password`: keep this one (a second server beside a running one must not change the first one's password). */
+export async function startSshd(options: { password?: string } = {}): Promise<TestSshd> {
   const reason = sshdUnavailableReason();
   if (reason) throw new Error(reason);
 
   // Letters and digits only: chpasswd reads `user:password` lines.
-  const password = `Pw${randomBytes(12).toString('hex')}`;
+  const password = options.password ?? `Pw${randomBytes(12).toString('hex')}`;
   const { uid, gid } = ensureUser(password);
 
   const conf = await mkdtemp(path.join(os.tmpdir(), 'oba-sshd-'));

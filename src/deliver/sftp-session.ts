@@ -40,6 +40,8 @@ export interface HostKeyInfo {
   fingerprint: string;
   /** As ssh-keygen names it: ED25519, ECDSA, RSA. */
   type: string;
+  /** The raw public key blob the server presented (what the OpenSSH transfer is pinned to). */
+  blob?: Buffer;
 }
 
 export interface ConnectOptions {
@@ -202,7 +204,7 @@ export async function connectSftp(
     // The raw key blob: the fingerprint is computed exactly as ssh-keygen does. Credentials are only sent after
     // this returned true.
     hostVerifier: (key: Buffer) => {
-      presented = { fingerprint: sshFingerprint(key), type: keyTypeName(key) };
+      presented = { fingerprint: sshFingerprint(key), type: keyTypeName(key), blob: Buffer.from(key) };
       return settings.fingerprint !== '' && presented.fingerprint === settings.fingerprint;
     },
     // Key first, then password, then keyboard-interactive with the password (servers that ask through PAM).

@@ -10,6 +10,7 @@ import { formatBytes } from '../report/format.js';
 import type { BackupPlace, PlaceEntry } from '../retention/place.js';
 import type { SftpSettings } from '../settings/sftp-settings.js';
 import type { FolderDeliveredFile, FolderDeliveryResult, FolderSourceFile } from './folder.js';
+import { findOpenSsh, OpenSshSftp, openSshUnusableReason, type OpenSshClient } from './sftp-openssh.js';
 import {
   connectSftp,
   hostPort,
@@ -23,6 +24,12 @@ import {
 export { SftpError, sshFingerprint } from './sftp-session.js';
 
 export type SftpVerification = 'remote sha256sum' | 'read back';
+
+/**
+ * How the bytes travelled: `openssh` through OpenSSH's own client (`ssh -s sftp`, its C cryptography; faster),
+ * `built-in` through ssh2 in this process (no OpenSSH client usable, or asked for).
+ */
+export type SftpTransfer = 'openssh' | 'built-in';
 
 export interface SftpDeliveredFile extends FolderDeliveredFile {
   /** `path` is the file's absolute path on the server. */
@@ -41,6 +48,10 @@ export interface SftpDeliveryResult extends FolderDeliveryResult {
   attempts: number;
   /** The server-side command behind 'remote sha256sum' (OpenSSL where present: faster). */
   remoteHashCommand?: RemoteHashTool;
+  /** How the last file sent travelled (when nothing had to be sent: the transfer that would have been used). */
+  transfer: SftpTransfer;
+  /** The same in words, with the OpenSSH version or why the built-in transfer was used. */
+  transferDetail: string;
 }
 
 export interface SftpUploadOptions {
@@ -59,6 +70,17 @@ export interface SftpUploadOptions {
   stallTimeoutMs?: number;
   /** Compare free space (statvfs@openssh.com) with each file's size before sending it (default true). */
   checkFreeSpace?: boolean;
+  /**
+   * `auto` (default): send through OpenSSH's `ssh` when a usable one is found, else the built-in ssh2 transfer;
+   * `built-in`: always ssh2. Connection, host key check, verification and rename are ssh2's either way.
+   */
+  transfer?: 'auto' | 'built-in';
+  /** The OpenSSH client to run (default `ssh`, looked up on PATH). */
+  sshCommand?: string;
+  /** Where the OpenSSH transfer's private folder (known_hosts, key until login) is made (RUNNER_TEMP; default the OS's). */
+  tempRoot?: string;
+  /** Told each such folder, so that it is removed even if this process is killed before it can. */
+  onTempDir?: (dir: string) => void;
 }
 
 export const SFTP_TRANSFER_DEFAULTS = {
@@ -87,8 +109,24 @@ interface Progress {
   acked: number;
 }
 
+/** What sends the bytes of a file: the ssh2 session itself, or an OpenSSH process (same operations, same errors). */
+type FileWriter = Pick<SftpSession, 'lost' | 'writeFromFile' | 'fsync' | 'closeHandle'> & {
+  open(path: string, flags: 'wx' | 'r+'): Promise<Buffer>;
+};
+
 interface UploadContext {
   settings: SftpSettings;
+  /** The OpenSSH client to use; null once it turned out unusable (`builtInReason` says why). */
+  openssh: OpenSshClient | null;
+  builtInReason: string;
+  sshCommand: string;
+  connectTimeoutMs: number;
+  tempRoot?: string;
+  onTempDir?: (dir: string) => void;
+  /** The OpenSSH process of the current attempt, started for the first file that is sent. */
+  channel?: OpenSshSftp;
+  /** Which transfer sent the last bytes. */
+  transferUsed?: SftpTransfer;
   remoteDir: string;
   transfer: PipelineOptions;
   checkFreeSpace: boolean;
@@ -120,8 +158,18 @@ export async function uploadToSftp(
     readyTimeoutMs: options.readyTimeoutMs ?? SFTP_TRANSFER_DEFAULTS.readyTimeoutMs,
   };
   const delivered: SftpDeliveredFile[] = [];
+  const sshCommand = options.sshCommand ?? 'ssh';
+  const found =
+    options.transfer === 'built-in' ? 'the built-in transfer was asked for' : await findOpenSsh(sshCommand);
+  const unusable = typeof found === 'string' ? found : openSshUnusableReason(found, settings);
   const ctx: UploadContext = {
     settings,
+    openssh: typeof found === 'string' || unusable ? null : found,
+    builtInReason: unusable ?? '',
+    sshCommand,
+    connectTimeoutMs: connectOptions.readyTimeoutMs!,
+    tempRoot: options.tempRoot,
+    onTempDir: options.onTempDir,
     remoteDir: '',
     transfer: {
       concurrency: options.concurrency ?? SFTP_TRANSFER_DEFAULTS.concurrency,
@@ -151,6 +199,7 @@ export async function uploadToSftp(
         : 'remote sha256sum',
     attempts,
     ...(ctx.remoteHash ? { remoteHashCommand: ctx.remoteHash } : {}),
+    ...transferOf(ctx),
   });
 
   for (;;) {
@@ -171,11 +220,13 @@ export async function uploadToSftp(
         delivered.push(await deliverOne(session, ctx, file));
       }
       current = undefined;
+      await closeChannel(ctx);
       await session.close();
       return result();
     } catch (err) {
       const error =
         err instanceof SftpError ? err : new SftpError(String((err as Error)?.message ?? err), 'remote');
+      await closeChannel(ctx, true);
       if (error.retryable && attempts <= retries) {
         session?.destroy();
         const wait = Math.max(0, backoffMs(attempts));
@@ -251,7 +302,8 @@ async function deliverOne(
     const { tempPath, resumedAt } = await prepareTemporary(session, ctx, file);
     const progress = ctx.progress.get(file.name)!;
     await checkSpace(session, ctx, file, resumedAt);
-    const handle = await openTemporary(session, ctx, tempPath, resumedAt > 0);
+    const writer = await writerFor(session, ctx);
+    const handle = await openTemporary(writer, session, ctx, tempPath, resumedAt > 0);
     const sent = { bytes: 0, ms: 0 };
     try {
       if (resumedAt > 0) {
@@ -260,7 +312,7 @@ async function deliverOne(
       const sendStarted = Date.now();
       let acked = resumedAt;
       try {
-        await session.writeFromFile(handle, file.source, resumedAt, file.bytes, {
+        await writer.writeFromFile(handle, file.source, resumedAt, file.bytes, {
           ...ctx.transfer,
           remotePath: tempPath,
           onAcked: (offset) => {
@@ -277,11 +329,11 @@ async function deliverOne(
         ctx.sendMs += sent.ms;
       }
       // On the server's disk before it is checked and named, as folder.ts does with fsync.
-      await session.fsync(handle, tempPath).catch(async (err) => {
+      await writer.fsync(handle, tempPath).catch(async (err) => {
         throw await explainWriteFailure(session, ctx, err, 0);
       });
     } finally {
-      if (!session.lost) await session.closeHandle(handle, tempPath).catch(() => undefined);
+      if (!writer.lost) await writer.closeHandle(handle, tempPath).catch(() => undefined);
     }
     ctx.log(`${file.name} sent: ${formatBytes(sent.bytes)} in ${rate(sent.bytes, sent.ms)}; verifying`);
 
@@ -361,9 +413,87 @@ async function prepareTemporary(
   return { tempPath: path.posix.join(ctx.remoteDir, temp), resumedAt: 0 };
 }
 
-async function openTemporary(session: SftpSession, ctx: UploadContext, tempPath: string, resume: boolean) {
+/** The OpenSSH process of this attempt (started on first use), or the ssh2 session where OpenSSH is not usable. */
+async function writerFor(session: SftpSession, ctx: UploadContext): Promise<FileWriter> {
+  if (ctx.channel) {
+    // Gone between two files: a lost connection like any other (the attempt ends, its files are removed).
+    if (ctx.channel.lost) throw ctx.channel.lost;
+    return ctx.channel;
+  }
+  if (ctx.openssh && session.hostKey.blob) {
+    try {
+      ctx.channel = await OpenSshSftp.start(ctx.settings, session.hostKey.blob, {
+        command: ctx.sshCommand,
+        connectTimeoutMs: ctx.connectTimeoutMs,
+        tempRoot: ctx.tempRoot,
+        onTempDir: ctx.onTempDir,
+      });
+      if (ctx.transferUsed !== 'openssh') {
+        ctx.log(
+          `sending through ${ctx.openssh.version} (ssh -s sftp, pinned to the ${session.hostKey.type} host key checked above)`,
+        );
+      }
+      ctx.transferUsed = 'openssh';
+      return ctx.channel;
+    } catch (err) {
+      const e = err as SftpError;
+      // A refused host key is never worked around. A lost connection while ssh2's stays up is most likely a
+      // server that allows one connection per user: ssh2 takes over, as for anything else that is OpenSSH's
+      // (login, options, subsystem). Only when ssh2's connection is gone too is it the network: retried.
+      if (!(e instanceof SftpError) || e.kind === 'host-key') throw err;
+      if (e.kind === 'connection' && !(await stillConnected(session))) throw err;
+      ctx.openssh = null;
+      ctx.builtInReason =
+        e.kind === 'connection' ? `${e.message}, while the built-in connection stayed up` : e.message;
+      ctx.log(`OpenSSH transfer not possible (${ctx.builtInReason}); using the built-in transfer`);
+    }
+  } else if (ctx.transferUsed === undefined) {
+    ctx.log(`sending with the built-in transfer (${ctx.builtInReason || 'no host key blob'})`);
+  }
+  ctx.transferUsed = 'built-in';
+  return session;
+}
+
+/** The session answers a request (a cheap realpath): the server and the network are there. */
+async function stillConnected(session: SftpSession): Promise<boolean> {
+  if (session.lost) return false;
+  return session.realpath('.').then(
+    () => true,
+    () => !session.lost,
+  );
+}
+
+/** Ends this attempt's OpenSSH process (at once after a failure) and removes its private folder. */
+async function closeChannel(ctx: UploadContext, failed = false): Promise<void> {
+  const channel = ctx.channel;
+  ctx.channel = undefined;
+  if (!channel) return;
+  if (failed) {
+    channel.destroy();
+    await channel.finished();
+  } else await channel.close();
+}
+
+function transferOf(ctx: UploadContext): { transfer: SftpTransfer; transferDetail: string } {
+  const used = ctx.transferUsed ?? (ctx.openssh ? 'openssh' : 'built-in');
+  if (used === 'openssh' && ctx.openssh) {
+    return { transfer: 'openssh', transferDetail: `OpenSSH (${ctx.openssh.version}, ssh -s sftp)` };
+  }
+  return {
+    transfer: 'built-in',
+    transferDetail: `built-in (ssh2)${ctx.builtInReason ? `: ${ctx.builtInReason}` : ''}`,
+  };
+}
+
+async function openTemporary(
+  writer: FileWriter,
+  session: SftpSession,
+  ctx: UploadContext,
+  tempPath: string,
+  resume: boolean,
+) {
   try {
-    return await session.open(tempPath, resume ? 'r+' : 'wx');
+    return await writer.open(tempPath, resume ? 'r+' : 'wx');
   } catch (err) {
     const e = err as SftpError;
     if (e.code === 'EACCES') {
