@@ -241,6 +241,27 @@ describe('buildSummary', () => {
     expect(markdownProblems(text)).toEqual([]);
   });
 
+  it("says how the bytes of an SFTP copy travelled, in the reader's language", () => {
+    const sample = sampleReport();
+    sample.archives[0]!.destinations.push({
+      kind: 'sftp',
+      location: 'sftp://backup@vault:22/oracle',
+      ok: true,
+      verification: 'SHA-256 computed on the server (sha256sum) matches',
+      transfer: 'OpenSSH (OpenSSH_9.2p1, ssh -s sftp)',
+      durationMs: 9_000,
+      bytes: 1_000_000,
+      throughputBytesPerSec: 111_111,
+      files: [],
+    });
+    expect(buildSummary(sample)).toContain(
+      // Markdown-escaped: the underscore of the version shows as one.
+      '(sha256sum) matches; transfer: OpenSSH (OpenSSH\\_9.2p1, ssh -s sftp) |',
+    );
+    expect(buildSummary(sample, { lang: 'pt-BR' })).toContain('; transferência: OpenSSH (OpenSSH\\_9.2p1');
+    expect(markdownProblems(buildSummary(sample))).toEqual([]);
+  });
+
   it('shows the same content as the e-mail: facts, charts, archives, problems, log tail', () => {
     const text = buildSummary(sampleReport(), { runLogText: sampleRunLog(140) });
     for (const part of [

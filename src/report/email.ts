@@ -16,7 +16,7 @@ import {
   tn,
   type ReportLanguage,
 } from './i18n.js';
-import { archiveShare, destinationKind, schemasOk } from './figures.js';
+import { archiveShare, copyCheck, destinationKind, schemasOk } from './figures.js';
 import { reportProblems, type Problem } from './problems.js';
 import { makeMasker } from './run-log.js';
 
@@ -393,7 +393,7 @@ function htmlArchives(h: Html, report: RunReport): string {
                       'width:210px;',
                     )}` +
                     `${td(h.pill(t(lang, d.ok ? 'destination.copied' : 'destination.failed'), d.ok ? PILL.success : PILL.failed))}` +
-                    `${td(d.ok ? h.esc(d.verification) : `<span style="color:#a40e26;">${h.esc(d.error ?? '')}</span>`)}` +
+                    `${td(d.ok ? h.esc(copyCheck(lang, d)) : `<span style="color:#a40e26;">${h.esc(d.error ?? '')}</span>`)}` +
                     `${td(h.esc(formatElapsed(lang, d.durationMs)), 'right', 'white-space:nowrap;')}</tr>`,
                 )
                 .join(''),
@@ -711,7 +711,7 @@ function buildText(report: RunReport, options: BuildEmailOptions, database: stri
         out.push(
           `  - ${destinationKind(lang, d)} ${d.location}: ` +
             `${t(lang, d.ok ? 'destination.copied' : 'destination.failed')} — ` +
-            `${d.ok ? d.verification : (d.error ?? '')} (${formatElapsed(lang, d.durationMs)})`,
+            `${d.ok ? copyCheck(lang, d) : (d.error ?? '')} (${formatElapsed(lang, d.durationMs)})`,
         );
       out.push('');
     }

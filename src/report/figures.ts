@@ -37,3 +37,10 @@ export function destinationKind(lang: ReportLanguage, d: DestinationReport): str
   if (d.kind === 'folder') return t(lang, 'destination.folder');
   return t(lang, 'destination.sftp');
 }
+
+/** How a copy was checked and, for SFTP, how its bytes travelled (OpenSSH or the built-in client). */
+export function copyCheck(lang: ReportLanguage, d: DestinationReport): string {
+  return d.transfer
+    ? `${d.verification}; ${t(lang, 'destination.transfer', { transfer: d.transfer })}`
+    : d.verification;
+}

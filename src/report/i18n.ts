@@ -76,6 +76,7 @@ const en = {
   'destination.local': 'work-dir',
   'destination.folder': 'folder',
   'destination.sftp': 'SFTP',
+  'destination.transfer': 'transfer: {transfer}',
   'destination.copied': 'copied',
   'destination.failed': 'failed',
 
@@ -274,6 +275,7 @@ const ptBR: Messages = {
   'destination.local': 'work-dir',
   'destination.folder': 'pasta',
   'destination.sftp': 'SFTP',
+  'destination.transfer': 'transferência: {transfer}',
   'destination.copied': 'copiado',
   'destination.failed': 'falhou',
 
@@ -459,6 +461,7 @@ const es: Messages = {
   'destination.local': 'work-dir',
   'destination.folder': 'carpeta',
   'destination.sftp': 'SFTP',
+  'destination.transfer': 'transferencia: {transfer}',
   'destination.copied': 'copiado',
   'destination.failed': 'fallido',
 

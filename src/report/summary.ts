@@ -4,7 +4,7 @@
 // size-change alert. User data is escaped; every section has a byte budget, so the text stays well under
 // GitHub's 1 MiB cap and is never cut inside a table, a code block or a <details> element.
 import { adviceFor } from './advice.js';
-import { archiveShare, destinationKind, schemasOk } from './figures.js';
+import { archiveShare, copyCheck, destinationKind, schemasOk } from './figures.js';
 import { reportProblems } from './problems.js';
 import {
   sizeChanges,
@@ -575,7 +575,7 @@ function archiveSections(report: RunReport, lang: ReportLanguage): string[] {
       d.ok
         ? `✅ ${md(lang, 'destination.copied')}`
         : `❌ ${escapeMarkdown(clip(d.error ?? t(lang, 'destination.failed'), CLIP.cell))}`,
-      escapeMarkdown(clip(d.verification, CLIP.cell)),
+      escapeMarkdown(clip(copyCheck(lang, d), CLIP.cell)),
       escapeMarkdown(formatElapsed(lang, d.durationMs)),
       d.throughputBytesPerSec ? `${size(lang, d.throughputBytesPerSec)}/s` : none,
     ]),
