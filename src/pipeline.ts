@@ -311,9 +311,7 @@ function backupSets(settings: Settings, tokens: NameTokens, run: RunReport, deps
         ? new Error('the run stopped on an unexpected error')
         : undefined;
   const schedule = (set: SetPlan, entries: () => AsyncIterable<SetEntry>): void => {
-    const job = chain.then(() =>
-      stopped() ? undefined : archiveSet(settings, set, run, deps, entries()),
-    );
+    const job = chain.then(() => (stopped() ? undefined : archiveSet(settings, set, run, deps, entries())));
     chain = job;
     results.push(job);
   };
