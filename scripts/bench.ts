@@ -245,6 +245,7 @@ try {
         mibPerSchema: perSchema,
         exportRateMBps: exportRate,
         overlappedWallSeconds: whole.wallSeconds,
+        overlappedPeakRssMiB: whole.peakRssBytes / MB,
         sequentialWallSeconds: sequential.wallSeconds,
         sequentialStageSeconds: sequential.stageSeconds,
         sequentialStages: sequential.stages,
