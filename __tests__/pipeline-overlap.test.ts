@@ -2,9 +2,11 @@
 // next schema exports; an archive goes to all its destinations at once. The simulated expdp really runs; a gate in
 // front of it holds the next export until the previous schema's archive has visibly started (or ended), so the
 // overlap is proven by the order of events, not by timing.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expdpProcessRunner, type ExportRunner } from '../src/export/expdp-process.js';
@@ -14,6 +16,7 @@ import { RunLog } from '../src/report/run-log.js';
 import type { RunReport } from '../src/run-report.js';
 import { TOOL } from '../src/version.js';
 import { PASSWORD, pipelineScenario, type PipelineScenario } from './helpers/pipeline-run.js';
+import { SIM_EXPDP, writeSimConfig } from './oracle-sim/sim.js';
 
 /** Waits (bounded) until `condition` holds; false when it never did. */
 async function eventually(condition: () => boolean | Promise<boolean>, ms = 30_000): Promise<boolean> {
@@ -317,7 +320,11 @@ describe('cancellation while an archive is open', () => {
       {
         SALES: async () => {
           const open = logHas(log, /: adding HR$/)() && (await partialZip());
-          if (open) setTimeout(() => controller.abort('SIGINT'), 700);
+          // Cancelled once SALES's client has registered its job and created its dump file (it then hangs).
+          if (open)
+            void eventually(async () =>
+              (await readdir(s.dumpDir)).some((n) => n.startsWith('SALES_') && n.endsWith('.dmp')),
+            ).then(() => controller.abort('SIGINT'));
           return open;
         },
       },
@@ -342,5 +349,47 @@ describe('cancellation while an archive is open', () => {
     expect((await readdir(s.workDir)).filter((n) => n.includes('.zip'))).toEqual([]);
     expect((await readdir(s.dumpDir)).filter((n) => n.endsWith('.dmp'))).toEqual([]);
     expect(report.findings.filter((f) => f.code === 'ARCHIVE')).toEqual([]);
+  });
+});
+
+describe('the simulated export rate (mbPerSecond)', () => {
+  const runSim = (config: string, dir: string, schema: string) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const parfile = path.join(dir, `${schema}.par`);
+      writeFileSync(
+        parfile,
+        `USERID=backup/${PASSWORD}@db/X\nSCHEMAS=${schema}\nDUMPFILE=${schema}.dmp\nLOGFILE=${schema}.log\n`,
+      );
+      const child = spawn(SIM_EXPDP, [`parfile=${parfile}`], {
+        env: { ...process.env, ORACLE_SIM_CONFIG: config },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+
+  it('writes the whole dump at a set rate, and refuses a rate that is not a number above 0', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'oba-rate-'));
+    const config = writeSimConfig(dir, {
+      directories: { DATA_PUMP_DIR: dir },
+      users: { BACKUP: PASSWORD },
+      schemas: { HR: { tables: 3, bytes: 3 * 1024 * 1024, mbPerSecond: 50 } },
+    });
+    expect(await runSim(config, dir, 'HR')).toEqual({ code: 0, stderr: '' });
+    expect((await stat(path.join(dir, 'HR.dmp'))).size).toBe(3 * 1024 * 1024);
+    expect(await readFile(path.join(dir, 'HR.log'), 'utf8')).toMatch(/successfully completed/);
+
+    for (const bad of [0, -1, 'fast']) {
+      const badConfig = writeSimConfig(dir, {
+        directories: { DATA_PUMP_DIR: dir },
+        users: { BACKUP: PASSWORD },
+        schemas: { HR: { mbPerSecond: bad as number } },
+      });
+      expect(await runSim(badConfig, dir, 'HR')).toEqual({
+        code: 1,
+        stderr: "expdp-sim: schema HR: 'mbPerSecond' must be a number > 0\n",
+      });
+    }
   });
 });
