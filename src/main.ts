@@ -7,18 +7,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { createOracleDatabase, type OracleDatabase } from './database/database.js';
-import { thinDriver } from './database/thin.js';
 import { expdpProcessRunner } from './export/expdp-process.js';
 import { runBackup, type JobEvent } from './pipeline.js';
-import { actionsArtifactUploader, uploadRunArtifact } from './report/artifact.js';
 import { buildEmail, databaseName, sendEmail, shouldSend } from './report/email.js';
-import { actionsHistoryCache, loadHistory, storeHistory } from './report/history-cache.js';
 import { sizeChangeMessage, sizeChanges } from './report/history.js';
 import type { ReportLanguage } from './report/i18n.js';
 import { RunLog } from './report/run-log.js';
 import { buildSummary } from './report/summary.js';
 import type { RunReport } from './run-report.js';
-import { runModeStep } from './modes/run-mode.js';
 import { withholdSecretVariables } from './settings/withhold.js';
 import { ConfigurationError, loadModeSettings, loadSettings } from './settings/inputs.js';
 import { makeNameTokens } from './settings/names.js';
@@ -67,6 +63,7 @@ export async function run(): Promise<void> {
       const modeRun = loadModeSettings();
       if (modeRun) {
         withholdSecretVariables(process.env, modeRun.secrets);
+        const { runModeStep } = await import('./modes/run-mode.js');
         await runModeStep(modeRun.settings, modeRun.secrets, modeRun.warnings, started, runId);
         return;
       }
@@ -92,7 +89,10 @@ export async function run(): Promise<void> {
     const jobs = new Map<string, JobEvent>();
     const database: OracleDatabase | undefined = settings.export.oracleQueries
       ? createOracleDatabase(
-          thinDriver({ oracleHome: settings.oracleHome, log: (message) => log.info(message) }),
+          (await import('./database/thin.js')).thinDriver({
+            oracleHome: settings.oracleHome,
+            log: (message) => log.info(message),
+          }),
           settings.connectString,
         )
       : undefined;
@@ -117,6 +117,11 @@ export async function run(): Promise<void> {
     // Where the settings came from (config file, workflow, defaults): in the report JSON, the summary, the e-mail.
     if (sources) report.settingSources = sources;
 
+    // The run history and the workflow artifact need @actions/cache and @actions/artifact (with the Azure SDK: about
+    // half of the bundle's memory); loaded only now, once the archives' streams are done, so that memory and theirs
+    // are never needed at the same time.
+    const { actionsHistoryCache, loadHistory, storeHistory } = await import('./report/history-cache.js');
+    const { actionsArtifactUploader, uploadRunArtifact } = await import('./report/artifact.js');
     // The figures of earlier runs, for the trend and the size-change alert (never the source of truth).
     const attempt = process.env.GITHUB_RUN_ATTEMPT || '1';
     const workDir = report.paths?.workDir || settings.workDir;

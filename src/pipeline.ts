@@ -1,10 +1,12 @@
 // The backup pipeline, top to bottom: pre-flight → plan (one consistent point in time) → clean this action's
 // orphaned jobs → export each schema (its Data Pump job stopped on the server at its time limit or on
-// cancellation) → archive → verify → deliver → clean up → status. Everything outside (export clients, database,
-// clock, log, signals) comes in through `PipelineDeps`.
+// cancellation) → archive → verify → deliver → clean up → status. Archiving overlaps the exports: a schema's files
+// go into its zip as soon as its export ends, while the next schema exports, and each archive goes to all its
+// destinations at once (`backupSets`). Everything outside (export clients, database, clock, log, signals) comes in
+// through `PipelineDeps`.
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createZipArchive } from './archive/zip-writer.js';
+import { createZipArchive, type ZipInputEntry } from './archive/zip-writer.js';
 import { verifyZipArchive } from './archive/zip-verify.js';
 import type { Credential, OracleDatabase } from './database/database.js';
 import { copyToFolder, type FolderSourceFile } from './deliver/folder.js';
@@ -93,6 +95,12 @@ export interface PipelineDeps {
   env?: NodeJS.ProcessEnv;
   /** How long stopping a job may take before the client is killed anyway. */
   stopBudgetMs?: { timeout: number; cancelled: number };
+  /**
+   * true (the default, what the action does): each schema is archived while the next one exports, and an archive
+   * goes to its destinations at once. false: every stage one after another (all exports, then each set's zip, then
+   * each destination): the reference `npm run bench` measures the overlapped run against. Not an input.
+   */
+  overlap?: boolean;
 }
 
 /** STOP_JOB on a busy database can take a while; a cancelled step has seconds before the runner kills it. */
@@ -176,23 +184,174 @@ export function planRun(settings: Settings, tokens: NameTokens, options: PlanOpt
   });
 }
 
-/** One backup set: the schemas that go into one archive. */
+/** One backup set: the schemas that go into one archive (the run's set grows as its exports end). */
 interface SetPlan {
   archiveName: string;
   schemas: SchemaReport[];
 }
 
-function planSets(settings: Settings, tokens: NameTokens, schemas: SchemaReport[]): SetPlan[] {
-  const usable = schemas.filter((s) => s.outcome !== 'failed');
-  if (usable.length === 0) return [];
-  const names = archiveNames(
-    settings,
-    tokens,
-    usable.map((s) => s.name),
-  );
-  return settings.archivePer === 'run'
-    ? [{ archiveName: names[0]!, schemas: usable }]
-    : usable.map((s, i) => ({ archiveName: names[i]!, schemas: [s] }));
+/** An entry of a set's zip, with the schema it belongs to (for the log). */
+interface SetEntry extends ZipInputEntry {
+  schema: string;
+}
+
+/** The entries of one schema: its dump files, then its Oracle log (a failed schema gives its log only). */
+function schemaEntries(schema: SchemaReport): SetEntry[] {
+  return [
+    ...(schema.outcome === 'failed' ? [] : schema.dumpFiles).map((f) => ({
+      schema: schema.name,
+      name: f.name,
+      file: f.path,
+    })),
+    ...(schema.oracleLog
+      ? [{ schema: schema.name, name: `logs/${path.basename(schema.oracleLog)}`, file: schema.oracleLog }]
+      : []),
+  ];
+}
+
+/** Why an archive was stopped on cancellation; recognised so it is not reported as a broken archive. */
+class RunCancelledError extends Error {
+  constructor() {
+    super('the run was cancelled');
+  }
+}
+
+/**
+ * The entries of the run's zip as the exports end: `push` adds, `close` ends the list, `fail` (or the run's
+ * cancellation) makes the zip writer stop at once if it is waiting, or after the entry it is writing.
+ */
+class EntryChannel implements AsyncIterable<SetEntry> {
+  readonly #queue: SetEntry[] = [];
+  #closed = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(signal: AbortSignal | undefined) {
+    signal?.addEventListener('abort', () => this.fail(new RunCancelledError()), { once: true });
+  }
+
+  push(...entries: SetEntry[]): void {
+    if (this.#closed) return;
+    this.#queue.push(...entries);
+    this.#notify();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#notify();
+  }
+
+  fail(error: Error): void {
+    this.#error ??= error;
+    this.#closed = true;
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<SetEntry> {
+    for (;;) {
+      if (this.#error) throw this.#error;
+      const next = this.#queue.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (this.#closed) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+}
+
+/** A fixed list of entries that stops at the next entry once `stopped` gives a reason. */
+async function* guardedEntries(
+  entries: SetEntry[],
+  stopped: () => Error | undefined,
+): AsyncIterable<SetEntry> {
+  for (const entry of entries) {
+    const reason = stopped();
+    if (reason) throw reason;
+    yield entry;
+  }
+}
+
+interface BackupSets {
+  /** A schema's export has ended (any outcome): its set starts, or its files join the run's zip. */
+  add(schema: SchemaReport): void;
+  /**
+   * No more schemas: the run's zip gets its manifest and ends; resolves, in set order, with every archive once it
+   * and its deliveries ended. `completed` false (the export loop threw) abandons the archives in progress.
+   * Never rejects; archives stopped by a cancellation are left out (their partial files are removed).
+   */
+  finish(completed: boolean): Promise<ArchiveReport[]>;
+}
+
+/**
+ * The run's backup sets. `archive-per: schema`: one zip per schema, written (then delivered) while the next schema
+ * exports, one set after another so names and numbering stay in the schemas' order. `archive-per: run`: one zip,
+ * opened when the first usable schema ends and fed each later schema's files as its export ends; its manifest, last,
+ * is computed once every dump entry is written. Failed schemas' dumps are never archived (their logs are, in the
+ * run's zip, as before). With `deps.overlap` false every set waits for the last export (the benchmark's reference).
+ */
+function backupSets(settings: Settings, tokens: NameTokens, run: RunReport, deps: PipelineDeps): BackupSets {
+  const overlap = deps.overlap !== false;
+  let openGate: () => void = () => undefined;
+  // Sets are archived one after another; without overlap, the first waits for the end of the exports.
+  let chain: Promise<unknown> = overlap ? Promise.resolve() : new Promise<void>((r) => (openGate = r));
+  const results: Array<Promise<ArchiveReport | undefined>> = [];
+  let abandoned = false;
+  const stopped = (): Error | undefined =>
+    deps.signal?.aborted
+      ? new RunCancelledError()
+      : abandoned
+        ? new Error('the run stopped on an unexpected error')
+        : undefined;
+  const schedule = (set: SetPlan, entries: () => AsyncIterable<SetEntry>): void => {
+    const job = chain.then(() => (stopped() ? undefined : archiveSet(settings, set, run, deps, entries())));
+    chain = job;
+    results.push(job);
+  };
+
+  let runSet: { set: SetPlan; channel: EntryChannel } | undefined;
+  // The logs of failed schemas that ended before the first usable one (there is no zip yet).
+  const early: SetEntry[] = [];
+  return {
+    add(schema) {
+      if (settings.archivePer === 'schema') {
+        if (schema.outcome === 'failed') return;
+        const [archiveName] = archiveNames(settings, tokens, [schema.name]);
+        const set = { archiveName: archiveName!, schemas: [schema] };
+        schedule(set, () => guardedEntries(schemaEntries(schema), stopped));
+        return;
+      }
+      if (schema.outcome === 'failed') {
+        if (runSet) runSet.channel.push(...schemaEntries(schema));
+        else early.push(...schemaEntries(schema));
+        return;
+      }
+      if (!runSet) {
+        const [archiveName] = archiveNames(settings, tokens, []);
+        runSet = { set: { archiveName: archiveName!, schemas: [] }, channel: new EntryChannel(deps.signal) };
+        runSet.channel.push(...early);
+        const channel = runSet.channel;
+        schedule(runSet.set, () => channel);
+      }
+      runSet.set.schemas.push(schema);
+      runSet.channel.push(...schemaEntries(schema));
+    },
+    async finish(completed) {
+      if (!completed) abandoned = true;
+      if (completed) runSet?.channel.close();
+      else runSet?.channel.fail(stopped()!);
+      openGate();
+      const done = await Promise.all(results);
+      return done.filter((a): a is ArchiveReport => a !== undefined);
+    },
+  };
 }
 
 /**
@@ -355,34 +514,39 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
     if (tool.kind === 'expdp' && preflight.sessions.size > 0)
       await cleanOrphanJobs(report, preflight, log, findings);
     const stopper = makeStopper(settings, tool, preflight, deps);
-    // Schemas run one after another; one schema's failure never stops the others.
-    for (const plan of plans) {
-      if (deps.signal?.aborted) {
-        report.schemas.push(notExported(plan, deps.clock(), 'not started: the run was cancelled'));
-        continue;
+    // Each schema's archive is written (per-schema sets) or fed (the run's one zip) as soon as its export ends,
+    // while the next schema exports; retention and the clean-up still wait for every set.
+    const sets = backupSets(settings, tokens, report, deps);
+    let exportsDone = false;
+    try {
+      // Schemas run one after another; one schema's failure never stops the others.
+      for (const plan of plans) {
+        if (deps.signal?.aborted) {
+          report.schemas.push(notExported(plan, deps.clock(), 'not started: the run was cancelled'));
+          continue;
+        }
+        const loginFailure = preflight.loginFailures.get(credentialKey(plan.schema));
+        if (loginFailure !== undefined) {
+          report.schemas.push(
+            notExported(plan, deps.clock(), `login failed in pre-flight: ${loginFailure}`, loginFailure),
+          );
+          log.error(`${plan.schema.name}: not exported, its login failed in pre-flight: ${loginFailure}`);
+          continue;
+        }
+        const schemaReport = await exportSchema(settings, plan, tool, stopper, deps);
+        report.schemas.push(schemaReport);
+        if (deps.signal?.aborted) during ??= `the export of ${plan.schema.name}`;
+        else sets.add(schemaReport);
       }
-      const loginFailure = preflight.loginFailures.get(credentialKey(plan.schema));
-      if (loginFailure !== undefined) {
-        report.schemas.push(
-          notExported(plan, deps.clock(), `login failed in pre-flight: ${loginFailure}`, loginFailure),
-        );
-        log.error(`${plan.schema.name}: not exported, its login failed in pre-flight: ${loginFailure}`);
-        continue;
-      }
-      const schemaReport = await exportSchema(settings, plan, tool, stopper, deps);
-      report.schemas.push(schemaReport);
-      if (deps.signal?.aborted && during === undefined) during = `the export of ${plan.schema.name}`;
+      exportsDone = true;
+    } finally {
+      // Every archive and delivery has ended (or was stopped) before anything is removed or the lock released.
+      report.archives.push(...(await sets.finish(exportsDone)));
     }
     if (!deps.signal?.aborted) {
-      for (const set of planSets(settings, tokens, report.schemas)) {
-        if (deps.signal?.aborted) break;
-        report.archives.push(await archiveAndDeliver(settings, set, report, deps));
-      }
-      if (!deps.signal?.aborted) {
-        await removeArchivedDumps(settings, report, findings, log);
-        report.retention = await applyRetentionEverywhere(settings, report, deps, false);
-      } else during ??= 'archiving';
-    }
+      await removeArchivedDumps(settings, report, findings, log);
+      report.retention = await applyRetentionEverywhere(settings, report, deps, false);
+    } else during ??= 'archiving';
     // Cancelled: what is not archived is no backup, so no dump of this run stays behind (unless keep-dumps).
     if (deps.signal?.aborted) await removeCancelledFiles(settings, plans, report, log);
   } finally {
@@ -862,22 +1026,90 @@ async function freeArchivePath(workDir: string, baseNameWithoutExt: string, log:
   }
 }
 
-async function archiveAndDeliver(
+/**
+ * One set: its zip written from `entries` (each schema's dump files and log as they come, the manifest last, with
+ * the hashes computed on the way in), re-read and verified, the manifest written beside it, then both delivered to
+ * every destination at once (reports in the configured order). Never rejects: any error makes the set failed with
+ * its reason (its dumps are kept). Undefined when the run's cancellation stopped the zip (its partial file removed).
+ */
+async function archiveSet(
   settings: Settings,
   set: SetPlan,
   run: RunReport,
   deps: PipelineDeps,
-): Promise<ArchiveReport> {
+  entries: AsyncIterable<SetEntry>,
+): Promise<ArchiveReport | undefined> {
   const { log } = deps;
   const started = deps.clock();
+  const setId = deps.newId();
+  const archiveReport: ArchiveReport = {
+    setId,
+    name: `${set.archiveName}.zip`,
+    path: path.join(settings.workDir, `${set.archiveName}.zip`),
+    bytes: 0,
+    sha256: '',
+    encrypted: settings.archivePassword !== '',
+    entries: [],
+    schemas: [],
+    verified: false,
+    problems: [],
+    manifestPath: path.join(settings.workDir, `${set.archiveName}.zip.manifest.json`),
+    destinations: [],
+    durationMs: 0,
+  };
+  const failed = (problem: string | undefined): ArchiveReport => {
+    archiveReport.verified = false;
+    archiveReport.schemas = set.schemas.map((s) => s.name);
+    if (problem !== undefined) archiveReport.problems.push(problem);
+    for (const s of set.schemas) if (s.archive === archiveReport.name) delete s.archive;
+    log.error(
+      `archive ${archiveReport.name} is not good: ${archiveReport.problems.join('; ') || 'unknown error'}`,
+    );
+    run.findings.push({
+      severity: 'error',
+      code: 'ARCHIVE',
+      message: `archive ${archiveReport.name} failed: ${archiveReport.problems.join('; ')}`,
+      advice: 'Check free space and permissions in work-dir; the dump files were kept.',
+    });
+    archiveReport.durationMs = deps.clock().getTime() - started.getTime();
+    return archiveReport;
+  };
+  try {
+    return await writeAndDeliver(settings, set, run, deps, entries, archiveReport, started);
+  } catch (error) {
+    if (error instanceof RunCancelledError || (deps.signal?.aborted && !archiveReport.verified)) {
+      log.warn(
+        `archive ${archiveReport.name} stopped: the run was cancelled (its partial file was removed; nothing of it is kept)`,
+      );
+      return undefined;
+    }
+    return failed(error instanceof ArchiveNotGoodError ? undefined : (error as Error).message);
+  }
+}
+
+/** The zip could not be written or did not verify; its problems are already in the archive's report. */
+class ArchiveNotGoodError extends Error {}
+
+/** The body of `archiveSet`; throws on what it cannot handle, and `RunCancelledError` when cancelled. */
+async function writeAndDeliver(
+  settings: Settings,
+  set: SetPlan,
+  run: RunReport,
+  deps: PipelineDeps,
+  entries: AsyncIterable<SetEntry>,
+  archiveReport: ArchiveReport,
+  started: Date,
+): Promise<ArchiveReport> {
+  const { log } = deps;
+  const overlap = deps.overlap !== false;
   const archivePath = await freeArchivePath(settings.workDir, set.archiveName, log);
   const archiveName = path.basename(archivePath);
   const manifestPath = `${archivePath}.manifest.json`;
-  const setId = deps.newId();
+  Object.assign(archiveReport, { name: archiveName, path: archivePath, manifestPath });
   const manifestFor = (): Manifest =>
     buildManifest({
       tool: deps.tool,
-      setId,
+      setId: archiveReport.setId,
       createdAt: started.toISOString(),
       runId: deps.runId,
       status: set.schemas.every((s) => s.outcome === 'success') ? 'success' : 'partial',
@@ -888,49 +1120,37 @@ async function archiveAndDeliver(
       schemas: set.schemas,
     });
 
-  const logs = (settings.archivePer === 'run' ? run.schemas : set.schemas).filter((s) => s.oracleLog);
-  log.info(`archiving ${set.schemas.map((s) => s.name).join(', ')} into ${archiveName}`);
-  const entries = [
-    ...set.schemas.flatMap((s) => s.dumpFiles.map((f) => ({ name: f.name, file: f.path }))),
-    ...logs.map((s) => ({ name: `logs/${path.basename(s.oracleLog!)}`, file: s.oracleLog! })),
-  ];
-  const archiveReport: ArchiveReport = {
-    setId,
-    name: archiveName,
-    path: archivePath,
-    bytes: 0,
-    sha256: '',
-    encrypted: settings.archivePassword !== '',
-    entries: [],
-    schemas: set.schemas.map((s) => s.name),
-    verified: false,
-    problems: [],
-    manifestPath,
-    destinations: [],
-    durationMs: 0,
-  };
-
+  log.info(`archiving into ${archiveName}`);
   let manifest: Manifest | undefined;
+  // Says which schema's files go in as the zip reaches them, then the manifest, last.
+  async function* zipEntries(): AsyncIterable<ZipInputEntry> {
+    let current: string | undefined;
+    for await (const { schema, ...entry } of entries) {
+      if (schema !== current) log.info(`${archiveName}: adding ${schema}`);
+      current = schema;
+      yield entry;
+    }
+    yield {
+      name: 'manifest.json',
+      // Evaluated after the dump files were written, so it carries the hashes computed on the way in.
+      content: (written) => {
+        for (const s of set.schemas)
+          for (const f of s.dumpFiles) f.sha256 = written.find((w) => w.name === f.name)?.sha256;
+        manifest = manifestFor();
+        return manifestJson(manifest);
+      },
+    };
+  }
+
   try {
     const result = await createZipArchive({
       path: archivePath,
-      entries: [
-        ...entries,
-        {
-          name: 'manifest.json',
-          // Evaluated after the dump files were written, so it carries the hashes computed on the way in.
-          content: (written) => {
-            for (const s of set.schemas)
-              for (const f of s.dumpFiles) f.sha256 = written.find((w) => w.name === f.name)?.sha256;
-            manifest = manifestFor();
-            return manifestJson(manifest);
-          },
-        },
-      ],
+      entries: zipEntries(),
       level: settings.compressionLevel,
       password: settings.archivePassword || undefined,
     });
     Object.assign(archiveReport, { bytes: result.bytes, sha256: result.sha256, entries: result.entries });
+    archiveReport.schemas = set.schemas.map((s) => s.name);
     const verification = await verifyZipArchive(archivePath, {
       password: settings.archivePassword || undefined,
       expected: result.entries,
@@ -939,20 +1159,11 @@ async function archiveAndDeliver(
     archiveReport.verified = verification.ok;
     archiveReport.problems = verification.problems;
   } catch (error) {
+    if (error instanceof RunCancelledError) throw error;
     archiveReport.problems.push((error as Error).message);
   }
-  if (!archiveReport.verified || !manifest) {
-    log.error(`archive ${archiveName} is not good: ${archiveReport.problems.join('; ') || 'unknown error'}`);
-    run.findings.push({
-      severity: 'error',
-      code: 'ARCHIVE',
-      message: `archive ${archiveName} failed: ${archiveReport.problems.join('; ')}`,
-      advice: 'Check free space and permissions in work-dir; the dump files were kept.',
-    });
-    archiveReport.durationMs = deps.clock().getTime() - started.getTime();
-    return archiveReport;
-  }
-  for (const s of set.schemas) s.archive = archiveName;
+  archiveReport.schemas = set.schemas.map((s) => s.name);
+  if (!archiveReport.verified || !manifest) throw new ArchiveNotGoodError();
   log.info(
     `${archiveName}: ${archiveReport.bytes} bytes, sha256 ${archiveReport.sha256}, every entry verified`,
   );
@@ -969,6 +1180,7 @@ async function archiveAndDeliver(
   const besideJson = manifestJson(manifest);
   await writeFile(manifestPath, besideJson, { flag: 'wx' });
   const { sha256: manifestSha, bytes: manifestBytes } = await sha256File(manifestPath);
+  for (const s of set.schemas) s.archive = archiveName;
   archiveReport.destinations.push({
     kind: 'local',
     location: settings.workDir,
@@ -999,12 +1211,49 @@ async function archiveAndDeliver(
     { source: archivePath, name: archiveName, sha256: archiveReport.sha256, bytes: archiveReport.bytes },
     { source: manifestPath, name: path.basename(manifestPath), sha256: manifestSha, bytes: manifestBytes },
   ];
-  for (const folder of settings.copyTo) {
-    archiveReport.destinations.push(await deliverToFolder(folder, files, log));
-  }
-  if (settings.sftp) archiveReport.destinations.push(await deliverToSftp(settings.sftp, files, log, deps));
+  const sftp = settings.sftp;
+  const deliveries: Array<() => Promise<DestinationReport>> = [
+    ...settings.copyTo.map(
+      (folder) => () =>
+        deliverToFolder(folder, files, log).catch((error: unknown) =>
+          unexpectedDeliveryFailure('folder', folder, error, log),
+        ),
+    ),
+    ...(sftp
+      ? [
+          () =>
+            deliverToSftp(sftp, files, log, deps).catch((error: unknown) =>
+              unexpectedDeliveryFailure('sftp', sftpLabel(sftp), error, log),
+            ),
+        ]
+      : []),
+  ];
+  // Each destination on its own; the reports keep the configured order (folders, then SFTP).
+  if (overlap) archiveReport.destinations.push(...(await Promise.all(deliveries.map((d) => d()))));
+  else for (const deliver of deliveries) archiveReport.destinations.push(await deliver());
   archiveReport.durationMs = deps.clock().getTime() - started.getTime();
   return archiveReport;
+}
+
+/** A destination whose delivery threw instead of reporting: failed, with the reason, never lost. */
+function unexpectedDeliveryFailure(
+  kind: 'folder' | 'sftp',
+  location: string,
+  error: unknown,
+  log: RunLog,
+): DestinationReport {
+  const message = error instanceof Error ? error.message : String(error);
+  log.error(`${location}: delivery failed: ${message}`);
+  return {
+    kind,
+    location,
+    ok: false,
+    verification: 'not verified',
+    error: message,
+    durationMs: 0,
+    bytes: 0,
+    files: [],
+  };
 }
 
 async function deliverToFolder(

@@ -421,6 +421,11 @@ function loadConfig() {
       if (!Number.isSafeInteger(s[key]) || s[key] < 0)
         configError(`schema ${name}: '${key}' must be an integer >= 0`);
     }
+    if (
+      s.mbPerSecond !== undefined &&
+      !(typeof s.mbPerSecond === 'number' && s.mbPerSecond > 0 && Number.isFinite(s.mbPerSecond))
+    )
+      configError(`schema ${name}: 'mbPerSecond' must be a number > 0`);
     schemas[name.toUpperCase()] = { name: name.toUpperCase(), ...s };
   }
   return {
@@ -813,6 +818,10 @@ class DumpWriter {
     this.fd = null;
     this.opened = [];
     this.streams = new Map();
+    /** Schema → bytes per second its table data is written at (`mbPerSecond`); absent: as fast as the CPU allows. */
+    this.rates = new Map();
+    /** Schema → when its paced writing started and how many bytes it has written since. */
+    this.paced = new Map();
     /** SHA-256 and size of the open file's body (what follows its header). */
     this.body = null;
   }
@@ -863,6 +872,19 @@ class DumpWriter {
       fs.writeSync(this.fd, chunk);
       this.offset += k;
       n -= k;
+      // A real export is bounded by the database, not by the client: wait (without burning CPU) until the bytes
+      // written so far match the schema's rate.
+      const rate = this.rates.get(schema);
+      if (rate !== undefined) {
+        if (!this.paced.has(schema)) this.paced.set(schema, { since: Date.now(), bytes: 0 });
+        const paced = this.paced.get(schema);
+        paced.bytes += k;
+        const ahead = (paced.bytes / rate) * 1000 - (Date.now() - paced.since);
+        if (ahead >= 1) {
+          sinceYield = 0;
+          await sleep(ahead);
+        }
+      }
       // Let signals and timers run during big writes.
       sinceYield += k;
       if (sinceYield >= 8 * 1024 * 1024) {
@@ -1061,6 +1083,7 @@ async function main() {
   const dump = new DumpWriter(files, dumpMode, (i, sealed = []) =>
     dumpHeader(job, i, files.length, schemaNames, config.databaseVersion, [...contentLines, ...sealed]),
   );
+  for (const s of schemas) if (s.mbPerSecond !== undefined) dump.rates.set(s.name, s.mbPerSecond * 1e6);
 
   if (params.FLASHBACK_SCN !== undefined && !/^\d+$/.test(params.FLASHBACK_SCN.trim())) {
     out.closeLog();

@@ -26,6 +26,11 @@ export interface SimSchema {
   bytes?: number;
   /** The export is spread over about this long. Default 0. */
   delayMs?: number;
+  /**
+   * Table data is written at most this fast, in MB/s (10^6 bytes), waiting between writes without using the CPU, as
+   * a real export bounded by its database would. Default: as fast as the CPU allows.
+   */
+  mbPerSecond?: number;
 }
 
 /** The simulator's configuration, read from the JSON file named by ORACLE_SIM_CONFIG. */
