@@ -30,6 +30,19 @@ const options = (overrides: Partial<BuildEmailOptions> = {}): BuildEmailOptions 
 });
 
 describe('buildEmail', () => {
+  it('times zipping by the local copy, since the copies to destinations run at the same time', () => {
+    const report = sampleReport();
+    const archive = report.archives[0]!;
+    const [local, folder] = archive.destinations;
+    archive.destinations.push({ ...folder!, location: '/mnt/second-share', durationMs: 30_000 });
+    archive.durationMs = local!.durationMs + folder!.durationMs; // the slower copy ends the archive's time
+    const text = buildEmail(report, options()).text;
+    const line = (label: string) => text.split('\n').find((l) => l.includes(label)) ?? '';
+    expect(line('Zip and verify')).toMatch(/3m21s/);
+    expect(line('Copy to /mnt/backup-share/oracle')).toMatch(/45s/);
+    expect(line('Copy to /mnt/second-share')).toMatch(/30s/);
+  });
+
   it('puts the status first in the subject, with the database, date, schemas and size', () => {
     expect(buildEmail(sampleReport(), options()).subject).toBe(
       '[PARTIAL] Oracle backup ORCLPDB1 2026-11-21: 2/3 schemas OK, 1.1 GiB',

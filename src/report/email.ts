@@ -102,10 +102,12 @@ function phases(report: RunReport, lang: ReportLanguage): Phase[] {
   }));
   for (const a of report.archives) {
     const copies = a.destinations.filter((d) => d.kind !== 'local');
-    const copyMs = copies.reduce((n, d) => n + d.durationMs, 0);
+    // The local copy's time is zipping and verifying; the copies run at the same time, after it.
+    const local = a.destinations.find((d) => d.kind === 'local');
+    const copyMs = Math.max(0, ...copies.map((d) => d.durationMs));
     list.push({
       label: t(lang, 'phase.archive', { archive: a.name }),
-      ms: Math.max(0, a.durationMs - copyMs),
+      ms: local ? local.durationMs : Math.max(0, a.durationMs - copyMs),
       colour: a.verified ? BAR_PHASE.archive : BAR_PHASE.failed,
     });
     for (const d of copies)
