@@ -504,6 +504,8 @@ describe.skipIf(unavailable !== undefined && !process.env.CI).each(TRANSFERS)(
           `^sftp ${sshd.user}@127\\.0\\.0\\.1:\\S+/preflight/new \\(port \\d+\\): writable, [\\d.]+ \\w+ free;`,
         ),
       );
+      // What a dry run tells about the upload to come: this machine has OpenSSH's client.
+      expect(result.detail).toMatch(/; upload through OpenSSH \(OpenSSH_[\w.]+, ssh -s sftp\)$/);
       expect(await list('preflight/new')).toEqual([]);
 
       const wrong = await preflightSftp(settings('preflight', { fingerprint: `SHA256:${'A'.repeat(43)}` }));

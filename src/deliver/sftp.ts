@@ -159,13 +159,11 @@ export async function uploadToSftp(
   };
   const delivered: SftpDeliveredFile[] = [];
   const sshCommand = options.sshCommand ?? 'ssh';
-  const found =
-    options.transfer === 'built-in' ? 'the built-in transfer was asked for' : await findOpenSsh(sshCommand);
-  const unusable = typeof found === 'string' ? found : openSshUnusableReason(found, settings);
+  const choice = await chooseTransfer(settings, options.transfer, sshCommand);
   const ctx: UploadContext = {
     settings,
-    openssh: typeof found === 'string' || unusable ? null : found,
-    builtInReason: unusable ?? '',
+    openssh: typeof choice === 'string' ? null : choice,
+    builtInReason: typeof choice === 'string' ? choice : '',
     sshCommand,
     connectTimeoutMs: connectOptions.readyTimeoutMs!,
     tempRoot: options.tempRoot,
@@ -791,7 +789,9 @@ export async function preflightSftp(
         : `${formatBytes(freeBytes)} free`;
     return {
       ok: true,
-      detail: `${sftpLabel(settings, dir)}: writable, ${space}; ${session.hostKey.type} host key matches sftp-fingerprint`,
+      detail:
+        `${sftpLabel(settings, dir)}: writable, ${space}; ${session.hostKey.type} host key matches sftp-fingerprint; ` +
+        `upload ${await plannedTransfer(settings)}`,
       ...(freeBytes === undefined ? {} : { freeBytes }),
       fingerprint,
     };
@@ -803,6 +803,26 @@ export async function preflightSftp(
   } finally {
     await session?.close();
   }
+}
+
+/** The OpenSSH client an upload starts with, or why it uses the built-in transfer. */
+async function chooseTransfer(
+  settings: SftpSettings,
+  asked: SftpUploadOptions['transfer'],
+  sshCommand = 'ssh',
+): Promise<OpenSshClient | string> {
+  if (asked === 'built-in') return 'the built-in transfer was asked for';
+  const found = await findOpenSsh(sshCommand);
+  if (typeof found === 'string') return found;
+  return openSshUnusableReason(found, settings) ?? found;
+}
+
+/** Which transfer an upload will start with, in words (the upload itself may still fall back, saying why). */
+async function plannedTransfer(settings: SftpSettings): Promise<string> {
+  const choice = await chooseTransfer(settings, 'auto');
+  return typeof choice === 'string'
+    ? `through the built-in client (ssh2): ${choice}`
+    : `through OpenSSH (${choice.version}, ssh -s sftp)`;
 }
 
 /**
