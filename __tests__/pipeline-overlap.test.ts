@@ -393,3 +393,24 @@ describe('the simulated export rate (mbPerSecond)', () => {
     }
   });
 });
+
+describe('partial archives left by a killed run', () => {
+  it('are removed from work-dir once the lock is held; nothing else there is touched', async () => {
+    const s = await pipelineScenario(
+      { HR: { behavior: 'success', tables: 1, bytes: 64 * 1024 } },
+      { 'copy-to': '', 'oracle-queries': 'false' },
+    );
+    await mkdir(s.workDir, { recursive: true });
+    const leftover = '.oracle-backup_2026-11-20_013000.zip.partial-0a1b2c3d';
+    const kept = ['HR_2026-11-19_013000.zip', '.notes.partial', 'x.zip.partial-0a1b2c3d'];
+    for (const name of [leftover, ...kept]) await writeFile(path.join(s.workDir, name), 'x');
+    const { report, log } = await run(s);
+    expect(report.status).toBe('success');
+    const names = await readdir(s.workDir);
+    expect(names).not.toContain(leftover);
+    for (const name of kept) expect(names).toContain(name);
+    expect(log.lines.join('\n')).toContain(
+      `removed ${leftover}: a partial archive left by an interrupted run`,
+    );
+  });
+});

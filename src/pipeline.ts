@@ -6,6 +6,7 @@
 // through `PipelineDeps`.
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isPartialArchiveName } from './archive/partial-names.js';
 import { createZipArchive, type ZipInputEntry } from './archive/zip-writer.js';
 import { verifyZipArchive } from './archive/zip-verify.js';
 import type { Credential, OracleDatabase } from './database/database.js';
@@ -511,6 +512,7 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
   }
   let during: string | undefined;
   try {
+    await removePartialArchives(settings.workDir, log);
     if (tool.kind === 'expdp' && preflight.sessions.size > 0)
       await cleanOrphanJobs(report, preflight, log, findings);
     const stopper = makeStopper(settings, tool, preflight, deps);
@@ -564,6 +566,21 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
   report.statusReason = reason;
   log.info(`status: ${status} (${reason})`);
   return finish();
+}
+
+/**
+ * Removes archives a killed run was writing in work-dir (hidden `.…zip.partial-…` names). Called with the lock
+ * held: no other run of this work-dir is writing, so every such file is a leftover, never a backup.
+ */
+async function removePartialArchives(workDir: string, log: RunLog): Promise<void> {
+  const names = await readdir(workDir).catch(() => [] as string[]);
+  for (const name of names.filter(isPartialArchiveName)) {
+    await rm(path.join(workDir, name), { force: true })
+      .then(() => log.info(`removed ${name}: a partial archive left by an interrupted run`))
+      .catch((error: unknown) =>
+        log.warn(`cannot remove the partial archive ${name}: ${(error as Error).message}`),
+      );
+  }
 }
 
 /** The run was cancelled (SIGINT/SIGTERM): status failure, reason "cancelled", every schema accounted for. */
