@@ -1,0 +1,262 @@
+import { availableParallelism } from 'node:os';
+import { Transform, type TransformCallback } from 'node:stream';
+import { constants, crc32, deflateRaw } from 'node:zlib';
+
+/** Deflate looks back at most 32 KiB, so that much of the previous block primes the next one. */
+const WINDOW = 32 * 1024;
+/** Input block size; chosen by measurement on 1 GiB of dump-like data (see parallel-deflate.test.ts's notes). */
+export const DEFAULT_BLOCK_SIZE = 512 * 1024;
+const MIN_BLOCK_SIZE = 64 * 1024;
+
+/** How many threads the libuv pool has: set through UV_THREADPOOL_SIZE before it starts, 4 otherwise. */
+export function threadPoolSize(): number {
+  const n = Number(process.env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
+}
+
+/**
+ * Blocks compressed at once by default: one per core, at most the pool size less one thread, so that file reads
+ * and writes (which share the libuv pool with zlib) never queue behind compression; two at least, or nothing
+ * would overlap the main thread's work.
+ */
+export function defaultConcurrency(): number {
+  return Math.max(2, Math.min(availableParallelism(), threadPoolSize() - 1));
+}
+
+/** How the input is cut and how much of it is compressed at once; the defaults suit any machine. */
+export interface ParallelDeflateTuning {
+  /** Uncompressed bytes per block (at least 64 KiB); default DEFAULT_BLOCK_SIZE. */
+  blockSize?: number;
+  /**
+   * Most blocks held at once, from the moment a block is handed to zlib until its output has been passed on
+   * (so blocks compressing plus blocks done but waiting for an earlier one). Default 2 x defaultConcurrency().
+   */
+  maxBlocksInFlight?: number;
+}
+
+export interface ParallelDeflateOptions extends ParallelDeflateTuning {
+  /** zlib level, 1..9. */
+  level: number;
+}
+
+/** What a zip header needs to know about an entry's data once it has gone through. */
+export interface EntryDataStream extends Transform {
+  readonly crc: number;
+  readonly size: number;
+  readonly compressedSize: number;
+}
+
+/** The stream an entry's data goes through: deflated on several threads, or passed on as is (stored). */
+export function entryDataStream(
+  method: 'deflate' | 'store',
+  level: number,
+  tuning: ParallelDeflateTuning = {},
+): EntryDataStream {
+  return method === 'deflate' ? new ParallelDeflate({ ...tuning, level }) : new Crc32Size();
+}
+
+/** CRC-32 and size of data passed through unchanged (a stored entry). */
+export class Crc32Size extends Transform implements EntryDataStream {
+  crc = 0;
+  size = 0;
+
+  get compressedSize(): number {
+    return this.size;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.crc = crc32(chunk, this.crc);
+    this.size += chunk.length;
+    callback(null, chunk);
+  }
+}
+
+interface Block {
+  output?: Buffer;
+}
+
+/**
+ * Raw deflate of one stream using several threads, the way pigz does it: the input is cut into blocks that
+ * zlib compresses concurrently on the libuv thread pool, each primed with the 32 KiB of input before it; all
+ * blocks but the last end with a sync flush (byte-aligned, not final) and the last with Z_FINISH, so their
+ * concatenation is one valid deflate stream. Output comes out in input order.
+ *
+ * Memory is bounded: at most `maxBlocksInFlight` blocks (input, zlib state, output) exist at once, plus the block
+ * being filled; when that many are out, or the reader of the output is behind, input waits.
+ *
+ * Also computes what a zip header needs: CRC-32 and size of the input, size of the output.
+ */
+export class ParallelDeflate extends Transform implements EntryDataStream {
+  /** CRC-32 of the input so far. */
+  crc = 0;
+  /** Input bytes so far. */
+  size = 0;
+  /** Output bytes so far. */
+  compressedSize = 0;
+  /** The most blocks that were ever in flight at once: never more than `maxBlocksInFlight`. */
+  peakBlocksInFlight = 0;
+  /** Blocks handed to zlib so far. */
+  blocks = 0;
+
+  readonly blockSize: number;
+  readonly maxBlocksInFlight: number;
+  readonly #level: number;
+  /** Blocks handed to zlib whose output has not been pushed yet, in input order. */
+  readonly #inFlight: Block[] = [];
+  /** The block being filled, and how much of it is. */
+  #current: Buffer;
+  #filled = 0;
+  /** The last 32 KiB of the block before `#current`, for the dictionary. */
+  #dictionary: Buffer | undefined;
+  /** The reader of the output is behind: the last push() said to stop, and no _read() came since. */
+  #outputBlocked = false;
+  /** Called once there is room for one more block (or the stream failed). */
+  #waiting: (() => void) | undefined;
+  #failure: Error | undefined;
+
+  constructor(options: ParallelDeflateOptions) {
+    const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+    const maxBlocksInFlight = options.maxBlocksInFlight ?? 2 * defaultConcurrency();
+    if (!Number.isInteger(options.level) || options.level < 1 || options.level > 9) {
+      throw new RangeError(`ParallelDeflate: level must be an integer from 1 to 9, got ${options.level}`);
+    }
+    if (!Number.isInteger(blockSize) || blockSize < MIN_BLOCK_SIZE) {
+      throw new RangeError(`ParallelDeflate: blockSize must be an integer of at least ${MIN_BLOCK_SIZE}`);
+    }
+    if (!Number.isInteger(maxBlocksInFlight) || maxBlocksInFlight < 1) {
+      throw new RangeError('ParallelDeflate: maxBlocksInFlight must be a positive integer');
+    }
+    // One block of output waiting downstream is enough to keep the consumer busy.
+    super({ readableHighWaterMark: blockSize });
+    this.blockSize = blockSize;
+    this.maxBlocksInFlight = maxBlocksInFlight;
+    this.#level = options.level;
+    this.#current = Buffer.allocUnsafe(blockSize);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.crc = crc32(chunk, this.crc);
+    this.size += chunk.length;
+    this.#consume(chunk, 0, callback);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    // Whatever is left, even nothing at all, is the last block: Z_FINISH closes the stream.
+    this.#whenRoom(() => {
+      this.#dispatch(this.#current.subarray(0, this.#filled), true);
+      this.#whenAllOut(callback);
+    });
+  }
+
+  override _read(size: number): void {
+    // The reader wants more. (Its buffer may still count what it is about to take, so readableLength is no
+    // guide here: _read is the signal.)
+    this.#outputBlocked = false;
+    this.#wake();
+    super._read(size);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#failure ??= error ?? new Error('ParallelDeflate destroyed');
+    this.#wake();
+    callback(error);
+  }
+
+  /** Copies `chunk` from `at` into blocks, handing each full block to zlib once it is known not to be the last. */
+  #consume(chunk: Buffer, at: number, callback: TransformCallback): void {
+    while (at < chunk.length) {
+      if (this.#filled === this.blockSize) {
+        // More input follows, so the full block is not the last; wait for room before handing it over.
+        if (!this.#hasRoom()) {
+          this.#whenRoom(() => this.#consume(chunk, at, callback));
+          return;
+        }
+        const full = this.#current;
+        this.#dispatch(full, false);
+        this.#dictionary = full.subarray(full.length - WINDOW);
+        this.#current = Buffer.allocUnsafe(this.blockSize);
+        this.#filled = 0;
+      }
+      const n = chunk.copy(this.#current, this.#filled, at);
+      this.#filled += n;
+      at += n;
+    }
+    callback();
+  }
+
+  #hasRoom(): boolean {
+    return this.#inFlight.length < this.maxBlocksInFlight && !this.#outputBlocked;
+  }
+
+  /** Runs `next` once there is room for another block (never, once the stream is destroyed). */
+  #whenRoom(next: () => void): void {
+    const attempt = (): void => {
+      if (this.#failure) {
+        // Destroyed: the stream reports its error itself; nothing more is read or written.
+        this.#waiting = undefined;
+      } else if (this.#hasRoom()) {
+        this.#waiting = undefined;
+        next();
+      } else {
+        this.#waiting = attempt;
+      }
+    };
+    attempt();
+  }
+
+  /** Calls `callback` once every block's output has been pushed (never, once the stream is destroyed). */
+  #whenAllOut(callback: TransformCallback): void {
+    const attempt = (): void => {
+      if (this.#failure) {
+        this.#waiting = undefined;
+      } else if (this.#inFlight.length === 0) {
+        this.#waiting = undefined;
+        callback();
+      } else {
+        this.#waiting = attempt;
+      }
+    };
+    attempt();
+  }
+
+  #wake(): void {
+    this.#waiting?.();
+  }
+
+  #dispatch(input: Buffer, last: boolean): void {
+    const block: Block = {};
+    this.#inFlight.push(block);
+    this.blocks++;
+    this.peakBlocksInFlight = Math.max(this.peakBlocksInFlight, this.#inFlight.length);
+    deflateRaw(
+      input,
+      {
+        level: this.#level,
+        ...(this.#dictionary ? { dictionary: this.#dictionary } : {}),
+        finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+        // Room for the whole output (deflate grows incompressible data by a few bytes per 16 KiB), so that zlib
+        // goes through the block in one visit to the thread pool instead of one per 16 KiB of output.
+        chunkSize: input.length + (input.length >> 8) + 1024,
+      },
+      (err, output) => {
+        if (err) {
+          this.destroy(err);
+          return;
+        }
+        block.output = output;
+        this.#emitReady();
+      },
+    );
+  }
+
+  /** Pushes the outputs that are ready, in input order, and lets waiting input in. */
+  #emitReady(): void {
+    if (this.#failure) return;
+    while (this.#inFlight.length > 0 && this.#inFlight[0]!.output) {
+      const output = this.#inFlight.shift()!.output!;
+      this.compressedSize += output.length;
+      if (!this.push(output)) this.#outputBlocked = true;
+    }
+    this.#wake();
+  }
+}
