@@ -11,13 +11,15 @@ const deflateRawAsync = promisify(deflateRaw);
 export const INCOMPRESSIBLE_RATIO = 0.97;
 const SAMPLES = 8;
 const SAMPLE_SIZE = 64 * 1024;
+/** Smaller files are always deflated: too little to save any time, and deflate never grows data by much. */
+export const MIN_PROBED_SIZE = 64 * 1024;
 
 export interface CompressibilityProbe {
   /** Bytes of the file that were deflated. */
   sampled: number;
   /** What they deflated to. */
   compressed: number;
-  /** `compressed / sampled` is above INCOMPRESSIBLE_RATIO. */
+  /** `compressed / sampled` is above INCOMPRESSIBLE_RATIO (never for files under MIN_PROBED_SIZE). */
   incompressible: boolean;
 }
 
@@ -33,6 +35,7 @@ export async function probeCompressibility(file: string, level: number): Promise
   const handle = await open(file, 'r');
   try {
     const size = (await handle.stat()).size;
+    if (size < MIN_PROBED_SIZE) return { sampled: 0, compressed: 0, incompressible: false };
     const ranges: Array<[start: number, length: number]> =
       size <= SAMPLES * SAMPLE_SIZE
         ? [[0, size]]
