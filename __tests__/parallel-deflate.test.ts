@@ -158,6 +158,7 @@ describe('ParallelDeflate', () => {
       expect(stream.peakBlocksInFlight).toBeLessThanOrEqual(maxBlocksInFlight);
       // The limit was actually reached, so the bound above was exercised.
       expect(stream.peakBlocksInFlight).toBe(maxBlocksInFlight);
+      expect(stream.peakCompressing).toBeLessThanOrEqual(stream.maxCompressing);
       expect(checks.length).toBe(49);
     }
   });
@@ -203,9 +204,11 @@ describe('ParallelDeflate', () => {
     expect(() => new ParallelDeflate({ level: 6, maxBlocksInFlight: 0 })).toThrow(/maxBlocksInFlight/);
   });
 
-  it('defaults: as many blocks at once as cores, leaving a pool thread for file I/O', () => {
+  it('defaults: twice as many blocks in flight as cores, leaving a pool thread for file I/O', () => {
     const stream = new ParallelDeflate({ level: 6 });
     expect(stream.maxBlocksInFlight).toBe(2 * defaultConcurrency());
+    // zlib never takes every pool thread: one stays free for file reads and writes.
+    expect(stream.maxCompressing).toBe(Math.max(1, Math.min(stream.maxBlocksInFlight, threadPoolSize() - 1)));
     expect(defaultConcurrency()).toBeGreaterThanOrEqual(2);
     expect(defaultConcurrency()).toBeLessThanOrEqual(Math.max(2, threadPoolSize() - 1));
     expect(defaultConcurrency()).toBeLessThanOrEqual(Math.max(2, os.availableParallelism()));

@@ -15,9 +15,8 @@ export function threadPoolSize(): number {
 }
 
 /**
- * Blocks compressed at once by default: one per core, at most the pool size less one thread, so that file reads
- * and writes (which share the libuv pool with zlib) never queue behind compression; two at least, or nothing
- * would overlap the main thread's work.
+ * How many blocks can usefully be compressed at once: one per core, at most the pool size less one thread (file
+ * reads and writes share the libuv pool with zlib and must not queue behind compression); two at least.
  */
 export function defaultConcurrency(): number {
   return Math.max(2, Math.min(availableParallelism(), threadPoolSize() - 1));
@@ -95,11 +94,15 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
   compressedSize = 0;
   /** The most blocks that were ever in flight at once: never more than `maxBlocksInFlight`. */
   peakBlocksInFlight = 0;
+  /** The most blocks that were ever with zlib at once: never more than `maxCompressing`. */
+  peakCompressing = 0;
   /** Blocks handed to zlib so far. */
   blocks = 0;
 
   readonly blockSize: number;
   readonly maxBlocksInFlight: number;
+  /** Most blocks with zlib at once: one pool thread less than the pool has (never more than maxBlocksInFlight). */
+  readonly maxCompressing: number;
   readonly #level: number;
   /** Blocks handed to zlib whose output has not been pushed yet, in input order. */
   readonly #inFlight: Block[] = [];
@@ -108,6 +111,8 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
   #filled = 0;
   /** The last 32 KiB of the block before `#current`, for the dictionary. */
   #dictionary: Buffer | undefined;
+  /** Blocks handed to zlib and not back yet; at most maxCompressing. */
+  #compressing = 0;
   /** The reader of the output is behind: the last push() said to stop, and no _read() came since. */
   #outputBlocked = false;
   /** Called once there is room for one more block (or the stream failed). */
@@ -130,6 +135,9 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
     super({ readableHighWaterMark: blockSize });
     this.blockSize = blockSize;
     this.maxBlocksInFlight = maxBlocksInFlight;
+    // zlib's jobs share the libuv pool with file reads and writes: keep a thread free for those, so the input
+    // keeps coming and the output keeps going while every other thread compresses.
+    this.maxCompressing = Math.max(1, Math.min(maxBlocksInFlight, threadPoolSize() - 1));
     this.#level = options.level;
     this.#current = Buffer.allocUnsafe(blockSize);
   }
@@ -185,7 +193,11 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
   }
 
   #hasRoom(): boolean {
-    return this.#inFlight.length < this.maxBlocksInFlight && !this.#outputBlocked;
+    return (
+      this.#inFlight.length < this.maxBlocksInFlight &&
+      this.#compressing < this.maxCompressing &&
+      !this.#outputBlocked
+    );
   }
 
   /** Runs `next` once there is room for another block (never, once the stream is destroyed). */
@@ -228,17 +240,24 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
     this.#inFlight.push(block);
     this.blocks++;
     this.peakBlocksInFlight = Math.max(this.peakBlocksInFlight, this.#inFlight.length);
+    const flush = last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH;
+    this.#compressing++;
+    this.peakCompressing = Math.max(this.peakCompressing, this.#compressing);
     deflateRaw(
       input,
       {
         level: this.#level,
         ...(this.#dictionary ? { dictionary: this.#dictionary } : {}),
-        finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+        // Both: zlib's one-shot API takes the input with `flush`, then calls again with `finishFlush`. With the
+        // same flag twice, all the work and output come with the first call; the second finds nothing to do.
+        flush,
+        finishFlush: flush,
         // Room for the whole output (deflate grows incompressible data by a few bytes per 16 KiB), so that zlib
         // goes through the block in one visit to the thread pool instead of one per 16 KiB of output.
         chunkSize: input.length + (input.length >> 8) + 1024,
       },
       (err, output) => {
+        this.#compressing--;
         if (err) {
           this.destroy(err);
           return;
