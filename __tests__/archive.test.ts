@@ -625,6 +625,9 @@ describe('failures', () => {
       }),
     ).rejects.toThrow(/duplicate/);
     await expect(createZipArchive({ path: p, entries: [], level: 10 })).rejects.toThrow(/level/);
+    await expect(
+      createZipArchive({ path: p, entries: [], level: 6, deflate: { blockSize: 1000 } }),
+    ).rejects.toThrow(/blockSize/);
     await expect(stat(p)).rejects.toThrow();
   });
 

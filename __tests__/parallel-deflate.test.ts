@@ -202,6 +202,7 @@ describe('ParallelDeflate', () => {
     expect(() => new ParallelDeflate({ level: 10 })).toThrow(/level/);
     expect(() => new ParallelDeflate({ level: 6, blockSize: 1024 })).toThrow(/blockSize/);
     expect(() => new ParallelDeflate({ level: 6, maxBlocksInFlight: 0 })).toThrow(/maxBlocksInFlight/);
+    expect(() => new ParallelDeflate({ level: 6, blockSize: 65 * 1024 * 1024 })).toThrow(/blockSize/);
   });
 
   it('defaults: twice as many blocks in flight as cores, leaving a pool thread for file I/O', () => {

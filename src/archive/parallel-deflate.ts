@@ -4,9 +4,14 @@ import { constants, crc32, deflateRaw } from 'node:zlib';
 
 /** Deflate looks back at most 32 KiB, so that much of the previous block primes the next one. */
 const WINDOW = 32 * 1024;
-/** Input block size; chosen by measurement on 1 GiB of dump-like data (see parallel-deflate.test.ts's notes). */
+/**
+ * Input block size. Measured on dump-like data at level 6, against one zlib stream: 128 KiB blocks come out
+ * 0.13 % larger, 256 KiB 0.10 %, 512 KiB 0.08 %, 1 MiB 0.02 %, at the same CPU time per byte within noise.
+ * 512 KiB keeps the blocks in flight (input, output and zlib state) near 5 MiB in all.
+ */
 export const DEFAULT_BLOCK_SIZE = 512 * 1024;
 const MIN_BLOCK_SIZE = 64 * 1024;
+const MAX_BLOCK_SIZE = 64 * 1024 * 1024;
 
 /** How many threads the libuv pool has: set through UV_THREADPOOL_SIZE before it starts, 4 otherwise. */
 export function threadPoolSize(): number {
@@ -20,6 +25,23 @@ export function threadPoolSize(): number {
  */
 export function defaultConcurrency(): number {
   return Math.max(2, Math.min(availableParallelism(), threadPoolSize() - 1));
+}
+
+/** The tuning with its defaults filled in; throws a RangeError naming what is wrong. */
+export function checkDeflateTuning(tuning: ParallelDeflateTuning): Required<ParallelDeflateTuning> {
+  const blockSize = tuning.blockSize ?? DEFAULT_BLOCK_SIZE;
+  const maxBlocksInFlight = tuning.maxBlocksInFlight ?? 2 * defaultConcurrency();
+  if (!Number.isInteger(blockSize) || blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE) {
+    throw new RangeError(
+      `deflate blockSize must be an integer from ${MIN_BLOCK_SIZE} to ${MAX_BLOCK_SIZE}, got ${blockSize}`,
+    );
+  }
+  if (!Number.isInteger(maxBlocksInFlight) || maxBlocksInFlight < 1 || maxBlocksInFlight > 256) {
+    throw new RangeError(
+      `deflate maxBlocksInFlight must be an integer from 1 to 256, got ${maxBlocksInFlight}`,
+    );
+  }
+  return { blockSize, maxBlocksInFlight };
 }
 
 /** How the input is cut and how much of it is compressed at once; the defaults suit any machine. */
@@ -120,17 +142,10 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
   #failure: Error | undefined;
 
   constructor(options: ParallelDeflateOptions) {
-    const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
-    const maxBlocksInFlight = options.maxBlocksInFlight ?? 2 * defaultConcurrency();
     if (!Number.isInteger(options.level) || options.level < 1 || options.level > 9) {
       throw new RangeError(`ParallelDeflate: level must be an integer from 1 to 9, got ${options.level}`);
     }
-    if (!Number.isInteger(blockSize) || blockSize < MIN_BLOCK_SIZE) {
-      throw new RangeError(`ParallelDeflate: blockSize must be an integer of at least ${MIN_BLOCK_SIZE}`);
-    }
-    if (!Number.isInteger(maxBlocksInFlight) || maxBlocksInFlight < 1) {
-      throw new RangeError('ParallelDeflate: maxBlocksInFlight must be a positive integer');
-    }
+    const { blockSize, maxBlocksInFlight } = checkDeflateTuning(options);
     // One block of output waiting downstream is enough to keep the consumer busy.
     super({ readableHighWaterMark: blockSize });
     this.blockSize = blockSize;

@@ -10,7 +10,7 @@ import type { ArchiveResult, ArchivedEntry } from '../types.js';
 import { AesZipArchive } from './aes-zip.js';
 import { probeCompressibility } from './compressibility.js';
 import { describeError } from './errors.js';
-import type { ParallelDeflateTuning } from './parallel-deflate.js';
+import { checkDeflateTuning, type ParallelDeflateTuning } from './parallel-deflate.js';
 import { ParallelZipArchive } from './zip-engine.js';
 
 export interface ZipInputEntry {
@@ -57,6 +57,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   const { path, entries, level } = opts;
   const password = opts.password ?? '';
   checkLevel(level);
+  if (opts.deflate) checkDeflateTuning(opts.deflate);
   const seenNames = new Set<string>();
 
   // Entries known up front are checked before anything is created: a clear message and nothing to clean up.
