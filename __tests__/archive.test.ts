@@ -401,6 +401,180 @@ describe('WinZip AES stream', () => {
   });
 });
 
+/** Compression method of each entry, from the central directory (offset 10 of each header; 99 = AES). */
+async function centralMethods(file: string): Promise<number[]> {
+  const data = await readFile(file);
+  const methods: number[] = [];
+  for (let at = data.indexOf('PK\x01\x02'); at >= 0; at = data.indexOf('PK\x01\x02', at + 4)) {
+    methods.push(data.readUInt16LE(at + 10));
+  }
+  return methods;
+}
+
+/** Table-like rows, about 3:1 like a dump: a slice, starting at a row picked by `seed`, of one 5.7 MB table. */
+let table: Buffer | undefined;
+function rows(size: number, seed = 0): Buffer {
+  if (!table) {
+    const parts: string[] = [];
+    for (let n = 0; n < 200_000; n++) {
+      parts.push(`${n},NAME_${n % 977},${(n * 7919) % 100000},${randomBytes(3).toString('hex')}\n`);
+    }
+    table = Buffer.from(parts.join(''));
+  }
+  if (size > table.length / 2) throw new Error(`rows(): at most ${table.length / 2} bytes`);
+  const start = ((seed * 7919) % 10_000) * 40;
+  return table.subarray(start, start + size);
+}
+
+/** Every check a restore would make: our verifier, and where present Info-ZIP (plain only) and 7-Zip. */
+async function expectReadable(result: ArchiveResult, password?: string): Promise<void> {
+  const v = await verifyZipArchive(result.path, {
+    password,
+    expected: result.entries,
+    expectedSha256: result.sha256,
+  });
+  expect(v.problems).toEqual([]);
+  if (unzip && !password) {
+    const r = run(unzip, ['-t', result.path]);
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toContain('No errors detected');
+  }
+  if (sevenZip) {
+    const r = run(sevenZip, ['t', ...(password ? [`-p${password}`] : []), result.path]);
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toContain('Everything is Ok');
+  }
+}
+
+describe('parallel deflate in archives', () => {
+  const BLOCK = 64 * 1024;
+  let sized: Array<{ name: string; file: string }>;
+  let random: string;
+  let headerThenRandom: string;
+
+  beforeAll(async () => {
+    const sizes = [0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 3 * BLOCK + 5, 40 * BLOCK + 77];
+    sized = [];
+    for (const size of sizes) {
+      const file = path.join(dir, 'in', `sized-${size}.dat`);
+      await writeFile(file, rows(size, size));
+      sized.push({ name: `sized/${size}.dat`, file });
+    }
+    random = path.join(dir, 'in', 'compressed.dmp');
+    await writeFile(random, randomBytes(3 * 1024 * 1024));
+    // An already-compressed dump still starts with a readable header.
+    headerThenRandom = path.join(dir, 'in', 'header-then-compressed.dmp');
+    await writeFile(headerThenRandom, Buffer.concat([rows(200_000), randomBytes(4 * 1024 * 1024)]));
+  });
+
+  for (const level of [1, 6, 9]) {
+    for (const password of [undefined, PASSWORD]) {
+      it(`level ${level}${password ? ' AES' : ''}: entries of 0, 1, block-1, block, block+1 and many blocks read back`, async () => {
+        const result = await createZipArchive({
+          path: path.join(dir, 'out', 'sized', `L${level}${password ? '-aes' : ''}.zip`),
+          entries: sized,
+          level,
+          password,
+          deflate: { blockSize: BLOCK, maxBlocksInFlight: 3 },
+        });
+        for (const [i, { file }] of sized.entries()) {
+          expect(result.entries[i]).toEqual({ name: sized[i]!.name, ...(await sha256File(file)) });
+        }
+        await expectReadable(result, password);
+        expect(await centralMethods(result.path)).toEqual(sized.map(() => (password ? 99 : 8)));
+        if (sevenZip) {
+          const methods = listTechnical(result.path, password).match(/^Method = .*$/gm);
+          expect(methods).toEqual(sized.map(() => `Method = ${password ? 'AES-256 ' : ''}Deflate`));
+        }
+      });
+    }
+  }
+
+  for (const password of [undefined, PASSWORD]) {
+    it(`stores already-compressed input and says so${password ? ' (AES)' : ''}`, async () => {
+      const result = await createZipArchive({
+        path: path.join(dir, 'out', `incompressible${password ? '-aes' : ''}.zip`),
+        entries: [
+          { name: 'HR.dmp', file: dump },
+          { name: 'compressed.dmp', file: random },
+          { name: 'header-then-compressed.dmp', file: headerThenRandom },
+          { name: 'manifest.json', content: MANIFEST },
+        ],
+        level: 6,
+        password,
+      });
+      expect(result.entries.map((e) => e.incompressible)).toEqual([undefined, true, true, undefined]);
+      expect(result.entries[1]).toEqual({
+        name: 'compressed.dmp',
+        ...(await sha256File(random)),
+        incompressible: true,
+      });
+      await expectReadable(result, password);
+      if (password) {
+        expect(await centralMethods(result.path)).toEqual([99, 99, 99, 99]);
+      } else {
+        expect(await centralMethods(result.path)).toEqual([8, 0, 0, 8]);
+      }
+      if (sevenZip) {
+        const aes = password ? 'AES-256 ' : '';
+        expect(listTechnical(result.path, password).match(/^Method = .*$/gm)).toEqual([
+          `Method = ${aes}Deflate`,
+          `Method = ${aes}Store`,
+          `Method = ${aes}Store`,
+          `Method = ${aes}Deflate`,
+        ]);
+      }
+      // Stored: the archive holds the compressed inputs at their own size (plus headers).
+      const storedBytes = (await stat(random)).size + (await stat(headerThenRandom)).size;
+      expect(result.bytes).toBeGreaterThan(storedBytes);
+      expect(result.bytes).toBeLessThan(storedBytes + (await stat(dump)).size * 0.5);
+    });
+  }
+
+  it('many entries, small and large, compressible and not, from an async iterable', async () => {
+    const files: Array<{ name: string; file: string }> = [];
+    for (let i = 0; i < 100; i++) {
+      const file = path.join(dir, 'in', 'many', `f${i}.dat`);
+      await mkdir(path.dirname(file), { recursive: true });
+      const size = (i * 7919) % (5 * BLOCK);
+      await writeFile(file, i % 10 === 0 ? randomBytes(size) : rows(size, i));
+      files.push({ name: `many/f${i}.dat`, file });
+    }
+    async function* arriving() {
+      for (const f of files) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yield f;
+      }
+      yield {
+        name: 'manifest.json',
+        content: (written: ArchiveResult['entries']) => JSON.stringify(written),
+      };
+    }
+    for (const password of [undefined, PASSWORD]) {
+      const result = await createZipArchive({
+        path: path.join(dir, 'out', `many${password ? '-aes' : ''}.zip`),
+        entries: arriving(),
+        level: 6,
+        password,
+        deflate: { blockSize: BLOCK },
+      });
+      expect(result.entries).toHaveLength(101);
+      for (const [i, f] of files.entries()) {
+        expect(result.entries[i]).toMatchObject({ name: f.name, ...(await sha256File(f.file)) });
+      }
+      // Random files are stored, except those too small to be worth a probe.
+      const stored = await Promise.all(
+        files.map(async (f, i) => i % 10 === 0 && (await stat(f.file)).size >= 64 * 1024),
+      );
+      expect(stored.filter(Boolean).length).toBeGreaterThan(5);
+      expect(result.entries.filter((e) => e.incompressible).map((e) => e.name)).toEqual(
+        files.filter((_, i) => stored[i]).map((f) => f.name),
+      );
+      await expectReadable(result, password);
+    }
+  });
+});
+
 describe('failures', () => {
   it('a missing input file rejects, naming it, and leaves nothing behind', async () => {
     const outDir = path.join(dir, 'out', 'missing');
@@ -451,6 +625,9 @@ describe('failures', () => {
       }),
     ).rejects.toThrow(/duplicate/);
     await expect(createZipArchive({ path: p, entries: [], level: 10 })).rejects.toThrow(/level/);
+    await expect(
+      createZipArchive({ path: p, entries: [], level: 6, deflate: { blockSize: 1000 } }),
+    ).rejects.toThrow(/blockSize/);
     await expect(stat(p)).rejects.toThrow();
   });
 
@@ -541,6 +718,24 @@ describe('failures', () => {
           }),
         ).rejects.toThrow(/disk full/);
         expect(await readdir(mnt)).toEqual([]);
+        // In the middle of an entry deflated on several threads (~4 MiB compressed), plain and AES.
+        const big = path.join(dir, 'in', 'big.dmp');
+        await writeFile(
+          big,
+          Buffer.concat([await readFile(dump), await readFile(dump), await readFile(dump)]),
+        );
+        for (const password of [undefined, PASSWORD]) {
+          await expect(
+            createZipArchive({
+              path: path.join(mnt, 'y.zip'),
+              entries: [{ name: 'big.dmp', file: big }],
+              level: 6,
+              password,
+              deflate: { blockSize: 64 * 1024 },
+            }),
+          ).rejects.toThrow(/disk full/);
+          expect(await readdir(mnt)).toEqual([]);
+        }
       } finally {
         spawnSync('umount', [mnt]);
         await rm(mnt, { recursive: true, force: true });

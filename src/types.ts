@@ -155,6 +155,11 @@ export interface ArchivedEntry {
   name: string;
   bytes: number;
   sha256: string;
+  /**
+   * Present (true) when the entry was stored without compression although a level above 0 was asked for,
+   * because its data did not compress (an already-compressed dump, e.g. Data Pump COMPRESSION=ALL).
+   */
+  incompressible?: boolean;
 }
 
 export interface ArchiveResult {

@@ -1,40 +1,29 @@
 import { createRequire } from 'node:module';
-import { Transform, type TransformCallback, type Writable } from 'node:stream';
-import { crc32, createDeflateRaw, type ZlibOptions } from 'node:zlib';
+import type { Writable } from 'node:stream';
 import { Archiver, type CoreOptions, type TransformOptions, type ZipOptions } from 'archiver';
+import { entryDataStream } from './parallel-deflate.js';
 import { WinZipAesEncryptStream } from './winzip-aes.js';
+import type {
+  ArchiverInternals,
+  EntryCompression,
+  SmartStreamCallback,
+  ZipEngine,
+  ZipEntry,
+} from './zip-engine.js';
 
 // archiver-zip-encrypted is CommonJS and written for archiver 7's registerFormat, which archiver 8 dropped.
 const requireCjs = createRequire(import.meta.url);
 
-/** The archiver 8 internals that its own `ZipArchive` sets up (node_modules/archiver/index.js). */
-interface ArchiverInternals {
-  _format: string;
-  _module: unknown;
-  _supportsDirectory: boolean;
-  _supportsSymlink: boolean;
-  _modulePipe(): void;
-}
-
 /** What our `_smartStream` uses of archiver-zip-encrypted 2.0's ZipAesStream (a compress-commons 6 stream). */
-interface ZipAesEngine extends Writable {
+interface ZipAesEngine extends ZipEngine {
   key: Buffer;
-  options: { zlib?: ZlibOptions };
-  _afterAppend(entry: ZipEntry): void;
-  _smartStream(entry: ZipEntry, callback: (err: Error | null, entry: ZipEntry) => void): Writable;
-  _writeCentralFileHeader(entry: ZipEntry): void;
-}
-
-interface ZipEntry {
-  getExtra(): Buffer;
-  setCrc(crc: number): void;
-  setSize(size: number): void;
-  setCompressedSize(size: number): void;
 }
 
 type ZipEncryptedModule = new (options: Record<string, unknown>) => { engine: ZipAesEngine };
 
-export type AesZipOptions = CoreOptions & TransformOptions & ZipOptions & { password: string };
+export type AesZipOptions = CoreOptions &
+  TransformOptions &
+  ZipOptions & { password: string; compression: EntryCompression };
 
 /**
  * A zip archive whose entries are AES-256 encrypted (WinZip AE-1, what 7-Zip reports as `AES-256 Deflate`).
@@ -42,7 +31,7 @@ export type AesZipOptions = CoreOptions & TransformOptions & ZipOptions & { pass
  */
 export class AesZipArchive extends Archiver {
   constructor(options: AesZipOptions) {
-    const { password, ...rest } = options;
+    const { password, compression, ...rest } = options;
     if (!password) throw new Error('AesZipArchive needs a non-empty password');
     super(rest);
     const ZipEncrypted = requireCjs('archiver-zip-encrypted/lib/zip-encrypted.js') as ZipEncryptedModule;
@@ -53,11 +42,11 @@ export class AesZipArchive extends Archiver {
       encryptionMethod: 'aes256',
     });
     // The plugin's headers are kept; only the data path is replaced, to encrypt with OpenSSL instead of aes-js.
-    zipModule.engine._smartStream = nativeSmartStream;
+    zipModule.engine._smartStream = nativeSmartStream(compression);
     patchCentralFileHeader(zipModule.engine);
     const self = this as unknown as ArchiverInternals;
     self._format = 'zip';
-    self._module = zipModule;
+    self._module = zipModule as ArchiverInternals['_module'];
     self._supportsDirectory = true;
     self._supportsSymlink = true;
     self._modulePipe();
@@ -65,48 +54,46 @@ export class AesZipArchive extends Archiver {
 }
 
 /**
- * Drop-in for ZipAesStream.prototype._smartStream: raw data -> CRC-32/size -> deflate (or store) -> AES -> engine.
- * Called by compress-commons right after the local header; the returned stream receives the entry's data.
+ * Drop-in for ZipAesStream.prototype._smartStream: raw data -> CRC-32/size -> deflate on several threads (or
+ * nothing, when stored) -> AES -> engine. Called by compress-commons right after the local header; the returned
+ * stream receives the entry's data.
  */
-function nativeSmartStream(
-  this: ZipAesEngine,
-  entry: ZipEntry,
-  callback: (err: Error | null, entry: ZipEntry) => void,
-): Writable {
-  // The plugin appended the 11-byte AES extra field last; its final two bytes hold the real method.
-  const extra = entry.getExtra();
-  const deflate = extra.readUInt16LE(extra.length - 2) === 8;
-  const measure = new Crc32Size();
-  const encrypt = new WinZipAesEncryptStream(this.key);
-  let error: Error | null = null;
-  let done = false;
-  const finish = (): void => {
-    if (done) return;
-    done = true;
-    entry.setCrc(measure.crc);
-    entry.setSize(measure.size);
-    entry.setCompressedSize(encrypt.totalSize);
-    this._afterAppend(entry);
-    callback(error, entry);
+function nativeSmartStream(compression: EntryCompression) {
+  return function (this: ZipAesEngine, entry: ZipEntry, callback: SmartStreamCallback): Writable {
+    // The plugin appended the 11-byte AES extra field last; its final two bytes hold the real method.
+    const extra = entry.getExtra();
+    const deflate = extra.readUInt16LE(extra.length - 2) === 8;
+    const { level, ...tuning } = compression;
+    const data = entryDataStream(deflate ? 'deflate' : 'store', level, tuning);
+    const encrypt = new WinZipAesEncryptStream(this.key);
+    let error: Error | null = null;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      entry.setCrc(data.crc);
+      entry.setSize(data.size);
+      entry.setCompressedSize(encrypt.totalSize);
+      this._afterAppend(entry);
+      callback(error, entry);
+    };
+    const abort = (err: Error): void => {
+      if (done) return;
+      done = true;
+      data.unpipe(encrypt);
+      callback(err, entry);
+    };
+    // compress-commons reports a source error by emitting 'error' on this stream and ending it (plugin semantics).
+    data.on('error', (err: Error) => {
+      error ??= err;
+      // A failure of the compression itself never ends the stream: give up on the entry now.
+      if (data.destroyed) abort(err);
+    });
+    encrypt.once('end', finish);
+    encrypt.once('error', abort);
+    data.pipe(encrypt).pipe(this, { end: false });
+    return data;
   };
-  const abort = (err: Error): void => {
-    if (done) return;
-    done = true;
-    callback(err, entry);
-  };
-  // compress-commons reports a source error by emitting 'error' on this stream and ending it (plugin semantics).
-  measure.once('error', (err: Error) => (error ??= err));
-  encrypt.once('end', finish);
-  encrypt.once('error', abort);
-  if (deflate) {
-    const deflater = createDeflateRaw(this.options.zlib);
-    deflater.once('error', abort);
-    measure.pipe(deflater).pipe(encrypt);
-  } else {
-    measure.pipe(encrypt);
-  }
-  encrypt.pipe(this, { end: false });
-  return measure;
 }
 
 const ZIP64_MAGIC = 0xffffffff;
@@ -143,16 +130,4 @@ function patchCentralFileHeader(engine: ZipAesEngine): void {
     );
     this.write(header);
   };
-}
-
-/** CRC-32 and size of the raw entry data, which the zip headers need. */
-class Crc32Size extends Transform {
-  crc = 0;
-  size = 0;
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.crc = crc32(chunk, this.crc);
-    this.size += chunk.length;
-    callback(null, chunk);
-  }
 }

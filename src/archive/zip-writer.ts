@@ -4,11 +4,14 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ZipArchive, type Archiver, type ZipOptions } from 'archiver';
+import type { Archiver, ZipOptions } from 'archiver';
 import { HashingPassThrough } from '../hash.js';
 import type { ArchiveResult, ArchivedEntry } from '../types.js';
 import { AesZipArchive } from './aes-zip.js';
+import { probeCompressibility } from './compressibility.js';
 import { describeError } from './errors.js';
+import { checkDeflateTuning, type ParallelDeflateTuning } from './parallel-deflate.js';
+import { ParallelZipArchive } from './zip-engine.js';
 
 export interface ZipInputEntry {
   /** Name inside the archive: a plain file name, or a relative path with `/` such as `logs/x.log`. */
@@ -35,11 +38,16 @@ export interface CreateZipOptions {
   password?: string;
   /** Total input bytes consumed so far, called for every chunk read (throttle on the caller's side). */
   onProgress?: (bytesIn: number) => void;
+  /** Block size and blocks in flight of the multi-threaded deflate; the defaults suit any machine. */
+  deflate?: ParallelDeflateTuning;
 }
 
 /**
  * Writes a zip archive (AES-256 when a password is given), hashing each input and the archive itself
  * while they stream, so no file is read twice and memory stays flat whatever the sizes.
+ *
+ * Each entry is deflated on several threads (ParallelDeflate, pigz-style blocks); an input file that does not
+ * compress (an already-compressed dump) is stored instead, and its entry says so (`incompressible`).
  *
  * The archive is written to a hidden temporary name next to `path` and renamed once complete and closed,
  * so a file at `path` is never a partial archive; on failure the temporary file is removed.
@@ -49,6 +57,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   const { path, entries, level } = opts;
   const password = opts.password ?? '';
   checkLevel(level);
+  if (opts.deflate) checkDeflateTuning(opts.deflate);
   const seenNames = new Set<string>();
 
   // Entries known up front are checked before anything is created: a clear message and nothing to clean up.
@@ -71,9 +80,10 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
     store: level === 0,
     zlib: { level },
   };
+  const compression = { ...opts.deflate, level };
   const archive: Archiver = password
-    ? new AesZipArchive({ ...zipOptions, password })
-    : new ZipArchive({ ...zipOptions });
+    ? new AesZipArchive({ ...zipOptions, password, compression })
+    : new ParallelZipArchive({ ...zipOptions, compression });
   const outHash = new HashingPassThrough();
   const out = createWriteStream(tempPath);
   const outClosed = once(out, 'close').catch(() => undefined);
@@ -118,20 +128,31 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
       entryDone.catch(() => undefined);
       if (entry.file !== undefined) {
         const file = entry.file;
+        const cannotRead = (err: unknown): Error =>
+          new Error(`cannot read input file ${file} (entry ${entry.name}): ${describeError(err)}`, {
+            cause: err,
+          });
+        // Already-compressed data (Data Pump COMPRESSION=ALL) is stored: deflating it would only burn CPU.
+        const probe =
+          level > 0
+            ? await probeCompressibility(file, level).catch((err: unknown) => {
+                throw cannotRead(err);
+              })
+            : undefined;
+        const incompressible = probe?.incompressible === true;
         const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
         const hasher = new HashingPassThrough({ onData: progress });
         inputs.push(source, hasher);
-        source.on('error', (err) =>
-          fail(
-            new Error(`cannot read input file ${file} (entry ${entry.name}): ${describeError(err)}`, {
-              cause: err,
-            }),
-          ),
-        );
+        source.on('error', (err) => fail(cannotRead(err)));
         source.pipe(hasher);
-        archive.append(hasher, { name: entry.name });
+        archive.append(hasher, { name: entry.name, ...(incompressible ? { store: true } : {}) });
         await Promise.race([entryDone, failed]);
-        results.push({ name: entry.name, bytes: hasher.bytes, sha256: hasher.digest() });
+        results.push({
+          name: entry.name,
+          bytes: hasher.bytes,
+          sha256: hasher.digest(),
+          ...(incompressible ? { incompressible: true } : {}),
+        });
       } else {
         const raw =
           typeof entry.content === 'function' ? await entry.content(results.slice()) : entry.content;

@@ -1,0 +1,88 @@
+import type { Writable } from 'node:stream';
+import { ZipArchive, type ZipOptions } from 'archiver';
+import { entryDataStream, type ParallelDeflateTuning } from './parallel-deflate.js';
+
+/** What our code uses of compress-commons' ZipArchiveEntry. */
+export interface ZipEntry {
+  getExtra(): Buffer;
+  getMethod(): number;
+  setCrc(crc: number): void;
+  setSize(size: number): void;
+  setCompressedSize(size: number): void;
+}
+
+/** What our code uses of compress-commons' ZipArchiveOutputStream (zip-stream's base class). */
+export interface ZipEngine extends Writable {
+  _afterAppend(entry: ZipEntry): void;
+  _smartStream(entry: ZipEntry, callback: SmartStreamCallback): Writable;
+  _writeCentralFileHeader(entry: ZipEntry): void;
+}
+
+export type SmartStreamCallback = (err: Error | null, entry: ZipEntry) => void;
+
+/** The archiver 8 internals that its own `ZipArchive` sets up (node_modules/archiver/index.js). */
+export interface ArchiverInternals {
+  _format: string;
+  _module: { engine: ZipEngine };
+  _supportsDirectory: boolean;
+  _supportsSymlink: boolean;
+  _modulePipe(): void;
+}
+
+const METHOD_DEFLATED = 8;
+
+/** How the data of each deflated entry is compressed. */
+export interface EntryCompression extends ParallelDeflateTuning {
+  /** zlib level 1..9 for deflated entries. */
+  level: number;
+}
+
+/**
+ * archiver's stock zip format whose entries are deflated on several threads (ParallelDeflate) instead of one
+ * zlib stream each. compress-commons still writes every header, the data descriptors and the zip64 records;
+ * only the data path of each entry, `_smartStream`, is replaced.
+ */
+export class ParallelZipArchive extends ZipArchive {
+  constructor(options: ZipOptions & { compression: EntryCompression }) {
+    const { compression, ...rest } = options;
+    super(rest);
+    const engine = (this as unknown as ArchiverInternals)._module.engine;
+    engine._smartStream = parallelSmartStream(compression);
+  }
+}
+
+/**
+ * Drop-in for ZipArchiveOutputStream.prototype._smartStream: raw data -> CRC-32/size -> deflate on several
+ * threads (or nothing, when stored) -> engine. Called by compress-commons right after the local header; the
+ * returned stream receives the entry's data.
+ */
+function parallelSmartStream(compression: EntryCompression) {
+  return function (this: ZipEngine, entry: ZipEntry, callback: SmartStreamCallback): Writable {
+    const { level, ...tuning } = compression;
+    const data = entryDataStream(entry.getMethod() === METHOD_DEFLATED ? 'deflate' : 'store', level, tuning);
+    let error: Error | null = null;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      entry.setCrc(data.crc);
+      entry.setSize(data.size);
+      entry.setCompressedSize(data.compressedSize);
+      this._afterAppend(entry);
+      callback(error, entry);
+    };
+    // compress-commons reports a source error by emitting 'error' on this stream and ending it.
+    data.on('error', (err: Error) => {
+      error ??= err;
+      // A failure of the compression itself never ends the stream: give up on the entry now.
+      if (data.destroyed && !done) {
+        done = true;
+        data.unpipe(this);
+        callback(err, entry);
+      }
+    });
+    data.once('end', finish);
+    data.pipe(this, { end: false });
+    return data;
+  };
+}
