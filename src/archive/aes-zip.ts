@@ -1,6 +1,7 @@
-import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import { Archiver, type CoreOptions, type TransformOptions, type ZipOptions } from 'archiver';
+// A static import, so that ncc puts it in dist/: on a runner there is no node_modules to require it from at run time.
+import ZipEncryptedFormat from 'archiver-zip-encrypted/lib/zip-encrypted.js';
 import { entryDataStream } from './parallel-deflate.js';
 import { WinZipAesEncryptStream } from './winzip-aes.js';
 import type {
@@ -12,7 +13,7 @@ import type {
 } from './zip-engine.js';
 
 // archiver-zip-encrypted is CommonJS and written for archiver 7's registerFormat, which archiver 8 dropped.
-const requireCjs = createRequire(import.meta.url);
+const ZipEncrypted = ZipEncryptedFormat as unknown as ZipEncryptedModule;
 
 /** What our `_smartStream` uses of archiver-zip-encrypted 2.0's ZipAesStream (a compress-commons 6 stream). */
 interface ZipAesEngine extends ZipEngine {
@@ -34,7 +35,6 @@ export class AesZipArchive extends Archiver {
     const { password, compression, ...rest } = options;
     if (!password) throw new Error('AesZipArchive needs a non-empty password');
     super(rest);
-    const ZipEncrypted = requireCjs('archiver-zip-encrypted/lib/zip-encrypted.js') as ZipEncryptedModule;
     // Only AES-256: ZipCrypto ('zip20') is broken encryption and must never be produced.
     const zipModule = new ZipEncrypted({
       ...rest,

@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Archiver, ZipOptions } from 'archiver';
 import { HashingPassThrough } from '../hash.js';
@@ -10,6 +10,7 @@ import type { ArchiveResult, ArchivedEntry } from '../types.js';
 import { AesZipArchive } from './aes-zip.js';
 import { probeCompressibility } from './compressibility.js';
 import { describeError } from './errors.js';
+import { partialArchivePath } from './partial-names.js';
 import { checkDeflateTuning, type ParallelDeflateTuning } from './parallel-deflate.js';
 import { ParallelZipArchive } from './zip-engine.js';
 
@@ -71,7 +72,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
       cause: err,
     });
   });
-  const tempPath = join(folder, `.${basename(path)}.partial-${randomBytes(4).toString('hex')}`);
+  const tempPath = partialArchivePath(path);
 
   const zipOptions: ZipOptions = {
     // Without zip64 records, entries or archives over 4 GiB are misread by many tools.
