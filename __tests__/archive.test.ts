@@ -679,6 +679,46 @@ describe('failures', () => {
     expect((await verifyZipArchive(result.path, { expected: result.entries })).ok).toBe(true);
   });
 
+  it('an abort in the middle of an entry stops at once, rejects with its reason and leaves nothing', async () => {
+    for (const password of [undefined, PASSWORD]) {
+      const outDir = path.join(dir, 'out', `aborted-${password ? 'aes' : 'plain'}`);
+      const controller = new AbortController();
+      let bytesAtAbort = 0;
+      let bytesRead = 0;
+      const writing = createZipArchive({
+        path: path.join(outDir, 'x.zip'),
+        entries: [{ name: 'HR.dmp', file: dump }],
+        level: 6,
+        password,
+        signal: controller.signal,
+        deflate: { blockSize: 64 * 1024 },
+        onProgress: (n) => {
+          bytesRead = n;
+          if (n > 0 && bytesAtAbort === 0) {
+            bytesAtAbort = n;
+            controller.abort(new Error('the run was cancelled'));
+          }
+        },
+      });
+      await expect(writing).rejects.toThrow('the run was cancelled');
+      expect(bytesAtAbort).toBeGreaterThan(0);
+      // Stopped inside the entry: the rest of the file was never read.
+      expect(bytesRead).toBeLessThan((await stat(dump)).size);
+      expect(await readdir(outDir).catch(() => [])).toEqual([]);
+    }
+    // Already aborted: nothing is written at all.
+    const outDir = path.join(dir, 'out', 'aborted-before');
+    await expect(
+      createZipArchive({
+        path: path.join(outDir, 'x.zip'),
+        entries: [{ name: 'HR.dmp', file: dump }],
+        level: 6,
+        signal: AbortSignal.abort(),
+      }),
+    ).rejects.toThrow();
+    expect(await readdir(outDir).catch(() => [])).toEqual([]);
+  });
+
   it('a late entry with a missing file or a duplicate name rejects and leaves nothing behind', async () => {
     const outDir = path.join(dir, 'out', 'late-bad');
     for (const late of [

@@ -1165,6 +1165,8 @@ async function writeAndDeliver(
       entries: zipEntries(),
       level: settings.compressionLevel,
       password: settings.archivePassword || undefined,
+      // A cancelled run stops the zip mid-entry: the runner kills the step seconds after cancelling it.
+      signal: deps.signal,
     });
     Object.assign(archiveReport, { bytes: result.bytes, sha256: result.sha256, entries: result.entries });
     archiveReport.schemas = set.schemas.map((s) => s.name);
