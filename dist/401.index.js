@@ -18,8 +18,8 @@ var promises_ = __webpack_require__(51455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(76760);
 var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
-// EXTERNAL MODULE: ./src/report/email.ts + 39 modules
-var email = __webpack_require__(15389);
+// EXTERNAL MODULE: ./src/report/email.ts
+var email = __webpack_require__(36142);
 // EXTERNAL MODULE: ./src/report/run-log.ts
 var run_log = __webpack_require__(41992);
 // EXTERNAL MODULE: ./src/settings/names.ts

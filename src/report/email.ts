@@ -2,7 +2,7 @@
 // tables, attributes and inline styles only — what Outlook's Word engine and Gmail both render — with no script,
 // no external image and no <style> block that an essential depends on. Every piece of run data is escaped.
 import { rootCertificates } from 'node:tls';
-import nodemailer, { type NodemailerError, type SMTPTransportOptions, type Transporter } from 'nodemailer';
+import type { NodemailerError, SMTPTransportOptions, Transporter } from 'nodemailer';
 import type { RunReport } from '../run-report.js';
 import type { EmailOn, SmtpSettings } from '../settings/smtp-settings.js';
 import type { RunStatus, SchemaOutcome } from '../types.js';
@@ -1002,7 +1002,7 @@ export async function sendEmail(
     let transporter: Transporter | undefined;
     let failure: Described;
     try {
-      transporter = nodemailer.createTransport(transportOptions(settings, timeoutMs));
+      transporter = await createTransport(settings, timeoutMs);
       const info = await transporter.sendMail(mail);
       return { ok: true, attempts: attempt, messageId: info.messageId };
     } catch (error) {
@@ -1018,12 +1018,18 @@ export async function sendEmail(
   }
 }
 
+/** nodemailer is loaded only when an e-mail is sent or checked: a run without SMTP does not carry it in memory. */
+async function createTransport(settings: SmtpSettings, timeoutMs: number): Promise<Transporter> {
+  const { default: nodemailer } = await import('nodemailer');
+  return nodemailer.createTransport(transportOptions(settings, timeoutMs));
+}
+
 /** Connects and logs in without sending, for a dry run: the same checks a real send would meet first. */
 export async function checkSmtp(settings: SmtpSettings, options: SendOptions = {}): Promise<SendResult> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   let transporter: Transporter | undefined;
   try {
-    transporter = nodemailer.createTransport(transportOptions(settings, timeoutMs));
+    transporter = await createTransport(settings, timeoutMs);
     await transporter.verify();
     return { ok: true, attempts: 1 };
   } catch (error) {
