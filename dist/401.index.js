@@ -647,8 +647,8 @@ function buildModeEmail(result, options) {
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __webpack_require__(48161);
-// EXTERNAL MODULE: ./src/archive/zip-verify.ts + 20 modules
-var zip_verify = __webpack_require__(46992);
+// EXTERNAL MODULE: ./src/archive/zip-verify.ts + 1 modules
+var zip_verify = __webpack_require__(54042);
 // EXTERNAL MODULE: ./src/manifest.ts
 var manifest = __webpack_require__(25546);
 ;// CONCATENATED MODULE: ./src/modes/verify.ts
@@ -706,7 +706,7 @@ async function checkArchive(file, archive, manifest, password) {
         return { problems, warnings, entries: [], failedFiles: [...failedFiles] };
     }
     const expected = manifest.dumpFiles;
-    const result = await (0,zip_verify/* verifyZipArchive */.d)(file, { password: archive.encrypted ? password : '', expected });
+    const result = await (0,zip_verify/* verifyZipArchive */.d5)(file, { password: archive.encrypted ? password : '', expected });
     const expectedNames = new Set(expected.map((e) => e.name));
     for (const problem of result.problems) {
         // The run's logs and manifest.json are in the archive but not in the manifest's dump list: expected extras.

@@ -7,8 +7,8 @@
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isPartialArchiveName } from './archive/partial-names.js';
-import { createZipArchive, type ZipInputEntry } from './archive/zip-writer.js';
-import { verifyZipArchive } from './archive/zip-verify.js';
+import { createVerifiedZipArchive } from './archive/verified-zip.js';
+import type { ZipInputEntry } from './archive/zip-writer.js';
 import type { Credential, OracleDatabase } from './database/database.js';
 import { copyToFolder, type FolderSourceFile } from './deliver/folder.js';
 import { openSftpPlace, sftpLabel, uploadToSftp } from './deliver/sftp.js';
@@ -1160,7 +1160,8 @@ async function writeAndDeliver(
   }
 
   try {
-    const result = await createZipArchive({
+    // Each entry is read back from disk as soon as it is written; the finished archive is checked once more.
+    const { archive: result, verification } = await createVerifiedZipArchive({
       path: archivePath,
       entries: zipEntries(),
       level: settings.compressionLevel,
@@ -1170,11 +1171,6 @@ async function writeAndDeliver(
     });
     Object.assign(archiveReport, { bytes: result.bytes, sha256: result.sha256, entries: result.entries });
     archiveReport.schemas = set.schemas.map((s) => s.name);
-    const verification = await verifyZipArchive(archivePath, {
-      password: settings.archivePassword || undefined,
-      expected: result.entries,
-      expectedSha256: result.sha256,
-    });
     archiveReport.verified = verification.ok;
     archiveReport.problems = verification.problems;
   } catch (error) {

@@ -1,11 +1,19 @@
 import type { Writable } from 'node:stream';
-import { ZipArchive, type ZipOptions } from 'archiver';
+import { ZipArchive, type Archiver, type ZipOptions } from 'archiver';
 import { entryDataStream, type ParallelDeflateTuning } from './parallel-deflate.js';
 
 /** What our code uses of compress-commons' ZipArchiveEntry. */
 export interface ZipEntry {
+  getName(): string;
   getExtra(): Buffer;
   getMethod(): number;
+  getCrc(): number;
+  getSize(): number;
+  getCompressedSize(): number;
+  getGeneralPurposeBit(): { usesDataDescriptor(): boolean };
+  isZip64(): boolean;
+  /** Where the engine wrote the local file header. */
+  _offsets: { file: number };
   setCrc(crc: number): void;
   setSize(size: number): void;
   setCompressedSize(size: number): void;
@@ -13,6 +21,8 @@ export interface ZipEntry {
 
 /** What our code uses of compress-commons' ZipArchiveOutputStream (zip-stream's base class). */
 export interface ZipEngine extends Writable {
+  /** Bytes the engine has written so far: the archive offset of whatever it writes next. */
+  offset: number;
   _afterAppend(entry: ZipEntry): void;
   _smartStream(entry: ZipEntry, callback: SmartStreamCallback): Writable;
   _writeCentralFileHeader(entry: ZipEntry): void;
@@ -30,6 +40,44 @@ export interface ArchiverInternals {
 }
 
 const METHOD_DEFLATED = 8;
+
+/** Where one entry lies in the archive file, as the engine wrote it (byte offsets from the start of the file). */
+export interface EntrySpan {
+  name: string;
+  /** Offset of the entry's local file header. */
+  headerOffset: number;
+  /** Offset just past its (compressed, encrypted) data. */
+  dataEnd: number;
+  /** Offset just past the entry, its data descriptor included: where the next entry starts. */
+  end: number;
+  compressedSize: number;
+  size: number;
+  crc: number;
+}
+
+/**
+ * Calls `onSpan` as each entry's data is complete in the engine, before its data descriptor is written, so a
+ * reader can check the entry on disk while later entries are still being compressed.
+ */
+export function watchEntrySpans(archive: Archiver, onSpan: (span: EntrySpan) => void): void {
+  const engine = (archive as unknown as ArchiverInternals)._module.engine;
+  const afterAppend = engine._afterAppend;
+  engine._afterAppend = function (this: ZipEngine, entry: ZipEntry): void {
+    const dataEnd = this.offset;
+    // What compress-commons' _writeDataDescriptor is about to write: signature, CRC and two sizes of 4 or 8 bytes.
+    const descriptor = entry.getGeneralPurposeBit().usesDataDescriptor() ? (entry.isZip64() ? 24 : 16) : 0;
+    onSpan({
+      name: entry.getName(),
+      headerOffset: entry._offsets.file,
+      dataEnd,
+      end: dataEnd + descriptor,
+      compressedSize: entry.getCompressedSize(),
+      size: entry.getSize(),
+      crc: entry.getCrc(),
+    });
+    afterAppend.call(this, entry);
+  };
+}
 
 /** How the data of each deflated entry is compressed. */
 export interface EntryCompression extends ParallelDeflateTuning {

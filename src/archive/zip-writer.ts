@@ -12,7 +12,7 @@ import { probeCompressibility } from './compressibility.js';
 import { describeError } from './errors.js';
 import { partialArchivePath } from './partial-names.js';
 import { checkDeflateTuning, type ParallelDeflateTuning } from './parallel-deflate.js';
-import { ParallelZipArchive } from './zip-engine.js';
+import { ParallelZipArchive, watchEntrySpans, type EntrySpan } from './zip-engine.js';
 
 export interface ZipInputEntry {
   /** Name inside the archive: a plain file name, or a relative path with `/` such as `logs/x.log`. */
@@ -46,6 +46,12 @@ export interface CreateZipOptions {
    * large dump takes): the partial file is removed and the call rejects with the signal's reason.
    */
   signal?: AbortSignal;
+  /**
+   * Called once each entry's bytes are on disk in `file` (the archive's temporary name), while later entries are
+   * still being written, so they can be read back early. The archive is renamed to `path` only after every
+   * promise returned here has settled (a rejection is ignored: the callback reports its own findings).
+   */
+  onEntryWritten?: (span: EntrySpan, file: string) => Promise<void> | void;
 }
 
 /**
@@ -93,6 +99,9 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   const outHash = new HashingPassThrough();
   const out = createWriteStream(tempPath);
   const outClosed = once(out, 'close').catch(() => undefined);
+  const spans = new Map<string, EntrySpan>();
+  watchEntrySpans(archive, (span) => spans.set(span.name, span));
+  const entryCallbacks: Array<Promise<unknown>> = [];
   const inputs: Array<{ destroy(): void }> = [];
 
   let failure: Error | undefined;
@@ -119,6 +128,27 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   const onAbort = (): void => fail(abortReason(signal!, path));
   if (signal?.aborted) onAbort();
   signal?.addEventListener('abort', onAbort, { once: true });
+
+  // Resolves true once the first `bytes` bytes of the archive have reached the file, false if writing failed first.
+  const onDisk = (bytes: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        if (out.bytesWritten >= bytes) resolve(true);
+        else if (failure || out.destroyed) resolve(false);
+        else setTimeout(check, 10);
+      };
+      check();
+    });
+  const entryWritten = (name: string): void => {
+    const span = spans.get(name);
+    const callback = opts.onEntryWritten;
+    if (!span || !callback) return;
+    entryCallbacks.push(
+      onDisk(span.end)
+        .then((written) => (written ? callback(span, tempPath) : undefined))
+        .catch(() => undefined),
+    );
+  };
 
   const results: ArchivedEntry[] = [];
   let bytesIn = 0;
@@ -163,6 +193,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
           sha256: hasher.digest(),
           ...(incompressible ? { incompressible: true } : {}),
         });
+        entryWritten(entry.name);
       } else {
         const raw =
           typeof entry.content === 'function' ? await entry.content(results.slice()) : entry.content;
@@ -175,6 +206,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
           bytes: content.length,
           sha256: createHash('sha256').update(content).digest('hex'),
         });
+        entryWritten(entry.name);
       }
     }
 
@@ -183,6 +215,8 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
     await Promise.race([written, failed]);
     // Resolve only once the file descriptor is closed: the caller may rename, copy or verify it at once.
     await outClosed;
+    if (failure) throw failure;
+    await Promise.all(entryCallbacks);
     if (failure) throw failure;
 
     const size = (await stat(tempPath)).size;
