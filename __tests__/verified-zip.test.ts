@@ -46,6 +46,16 @@ const entries = (): ZipInputEntry[] => [
   { name: 'manifest.json', content: '{"schemas":["HR"]}' },
 ];
 
+/** verifyWrittenEntry on a handle of its own. */
+async function checkAt(file: string, span: EntrySpan, password: string): Promise<EntryCheck> {
+  const handle = await open(file, 'r');
+  try {
+    return await verifyWrittenEntry(handle, span, password);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Flips one byte of a file at `position`. */
 async function flipByte(file: string, position: number): Promise<void> {
   const handle = await open(file, 'r+');
@@ -84,7 +94,7 @@ describe.each([
       onEntryWritten: async (span, file) => {
         expect(file).not.toBe(out);
         spans.push(span);
-        early.push(await verifyWrittenEntry(file, span, password));
+        early.push(await checkAt(file, span, password));
         release();
       },
     });
@@ -113,12 +123,9 @@ describe.each([
 
   it('createVerifiedZipArchive: written, read back and ready', async () => {
     const out = path.join(dir, `whole-${password ? 'aes' : 'plain'}.zip`);
-    const { archive, verification } = await createVerifiedZipArchive({
-      path: out,
-      entries: entries(),
-      level: 6,
-      password,
-    });
+    const written = await createVerifiedZipArchive({ path: out, entries: entries(), level: 6, password });
+    const { archive } = written;
+    const verification = await written.verification;
     expect(verification).toMatchObject({ ok: true, problems: [] });
     expect(verification.entries).toEqual(
       archive.entries.map(({ name, bytes, sha256 }) => ({ name, bytes, sha256 })),
@@ -142,7 +149,7 @@ describe.each([
       password,
       onEntryWritten: async (span, file) => {
         if (span.name === 'HR.dmp') await flipByte(file, Math.floor((span.headerOffset + span.dataEnd) / 2));
-        early.set(span.name, await verifyWrittenEntry(file, span, password));
+        early.set(span.name, await checkAt(file, span, password));
       },
     });
     const { problems, ...rest } = early.get('HR.dmp')!;
@@ -165,7 +172,7 @@ describe.each([
       level: 6,
       password,
       onEntryWritten: async (span, file) => {
-        early.set(span.name, await verifyWrittenEntry(file, span, password));
+        early.set(span.name, await checkAt(file, span, password));
         if (span.name === 'HR.dmp') await flipByte(file, span.dataEnd - 40);
       },
     });
@@ -194,31 +201,29 @@ describe('verifyWrittenEntry', () => {
   });
 
   it('reads an entry of the finished archive too', async () => {
-    const check = await verifyWrittenEntry(out, spans.get('SALES.dmp')!, '');
+    const check = await checkAt(out, spans.get('SALES.dmp')!, '');
     expect(check.problems).toEqual([]);
     expect(check.actual?.bytes).toBe(700_000);
   });
 
   it('a span that does not match the disk is a problem naming the entry, not an exception', async () => {
     const span = spans.get('HR.dmp')!;
-    const shifted = await verifyWrittenEntry(out, { ...span, headerOffset: span.headerOffset + 1 }, '');
+    const shifted = await checkAt(out, { ...span, headerOffset: span.headerOffset + 1 }, '');
     expect(shifted.problems).toEqual([
       `entry HR.dmp at offset ${span.headerOffset + 1}: no local file header on disk`,
     ]);
-    const longer = await verifyWrittenEntry(out, { ...span, compressedSize: span.compressedSize + 1 }, '');
+    const longer = await checkAt(out, { ...span, compressedSize: span.compressedSize + 1 }, '');
     expect(longer.problems[0]).toMatch(
       /^entry HR\.dmp at offset 0: \d+ bytes of data on disk, the writer reported \d+$/,
     );
-    const crc = await verifyWrittenEntry(out, { ...span, crc: (span.crc + 1) >>> 0 }, '');
+    const crc = await checkAt(out, { ...span, crc: (span.crc + 1) >>> 0 }, '');
     expect(crc.problems[0]).toMatch(/sizes and CRC-32 on disk .* differ from the writer's/);
-    const renamed = await verifyWrittenEntry(out, { ...span, name: 'OTHER.dmp' }, '');
+    const renamed = await checkAt(out, { ...span, name: 'OTHER.dmp' }, '');
     expect(renamed.problems[0]).toMatch(/the local header names "HR\.dmp"/);
-    const gone = await verifyWrittenEntry(path.join(dir, 'nope.zip'), span, '');
-    expect(gone.problems[0]).toMatch(/^cannot open archive .*nope\.zip to check entry HR\.dmp/);
   });
 
   it('an unencrypted entry checked with a password, or the other way round, is a problem', async () => {
-    const check = await verifyWrittenEntry(out, spans.get('HR.dmp')!, 'x');
+    const check = await checkAt(out, spans.get('HR.dmp')!, 'x');
     expect(check.problems).toEqual(['entry HR.dmp is not encrypted']);
   });
 });

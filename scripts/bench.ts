@@ -67,7 +67,16 @@ const results: Record<string, unknown> = {
 const work = await mkdtemp(path.join(os.tmpdir(), 'oba-bench-'));
 const rows: string[][] = [['measure', 'action', 'standard tool', 'tool', 'ratio (tool time / action time)']];
 
+/**
+ * Flushes what earlier measurements wrote: otherwise the kernel writes gigabytes back to disk during the next one
+ * (one run saw both SFTP contenders 4-5 times slower right after the archive rows).
+ */
+function settle(): void {
+  spawnSync('sync', { stdio: 'ignore' });
+}
+
 async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  settle();
   const started = process.hrtime.bigint();
   const value = await fn();
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, value };
@@ -204,6 +213,7 @@ try {
     // not asked for
   } else if (process.getuid?.() === 0 && existsSync('/usr/sbin/sshd')) {
     const sftpMb = Math.min(sizeMb, 1024);
+    settle();
     const out = spawnSync('npx', ['tsx', path.join(ROOT, 'scripts', 'bench-sftp.ts'), String(sftpMb)], {
       encoding: 'utf8',
       env: { ...process.env, BENCH_RUNS: '1' },
@@ -369,6 +379,7 @@ async function runSequential(
   const raw = { ...Object.fromEntries(INPUT_NAMES.map((n) => [n, ''])), ...inputs };
   const parsed = parseSettings(raw, {});
   if (!parsed.ok) throw new Error(`invalid bench settings:\n${parsed.errors.join('\n')}`);
+  settle();
   const started = process.hrtime.bigint();
   const report = await runBackup(parsed.settings, {
     exporter: expdpProcessRunner,
@@ -405,6 +416,7 @@ async function runAction(
     RUNNER_TEMP: dir,
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
   };
+  settle();
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [DIST], { env, stdio: 'ignore' });
   let peak = 0;

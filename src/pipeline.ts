@@ -10,7 +10,7 @@ import { isPartialArchiveName } from './archive/partial-names.js';
 import { createVerifiedZipArchive } from './archive/verified-zip.js';
 import type { ZipInputEntry } from './archive/zip-writer.js';
 import type { Credential, OracleDatabase } from './database/database.js';
-import { copyToFolder, type FolderSourceFile } from './deliver/folder.js';
+import { copyToFolder, type FolderDeliveryResult, type FolderSourceFile } from './deliver/folder.js';
 import { openSftpPlace, sftpLabel, uploadToSftp } from './deliver/sftp.js';
 import { sha256File } from './hash.js';
 import { applyIgnoreCodes, classifyExport } from './export/classify.js';
@@ -1159,9 +1159,11 @@ async function writeAndDeliver(
     };
   }
 
+  // Copies of the archive to local folders made while it is still being read back (overlap only).
+  const earlyCopies = new Map<string, Promise<FolderDeliveryResult>>();
   try {
     // Each entry is read back from disk as soon as it is written; the finished archive is checked once more.
-    const { archive: result, verification } = await createVerifiedZipArchive({
+    const written = await createVerifiedZipArchive({
       path: archivePath,
       entries: zipEntries(),
       level: settings.compressionLevel,
@@ -1169,8 +1171,16 @@ async function writeAndDeliver(
       // A cancelled run stops the zip mid-entry: the runner kills the step seconds after cancelling it.
       signal: deps.signal,
     });
+    const result = written.archive;
     Object.assign(archiveReport, { bytes: result.bytes, sha256: result.sha256, entries: result.entries });
     archiveReport.schemas = set.schemas.map((s) => s.name);
+    // Folders get the archive while its last entries are read back: without its manifest a copy is an incomplete
+    // set, and it is removed again if the archive fails. SFTP waits: a remote copy cannot be taken back as surely.
+    if (overlap && !deps.signal?.aborted) {
+      const file = { source: archivePath, name: archiveName, sha256: result.sha256, bytes: result.bytes };
+      for (const folder of settings.copyTo) earlyCopies.set(folder, startFolderCopy(folder, file, log));
+    }
+    const verification = await written.verification;
     archiveReport.verified = verification.ok;
     archiveReport.problems = verification.problems;
   } catch (error) {
@@ -1178,7 +1188,10 @@ async function writeAndDeliver(
     archiveReport.problems.push((error as Error).message);
   }
   archiveReport.schemas = set.schemas.map((s) => s.name);
-  if (!archiveReport.verified || !manifest) throw new ArchiveNotGoodError();
+  if (!archiveReport.verified || !manifest) {
+    await withdrawCopies(earlyCopies, log);
+    throw new ArchiveNotGoodError();
+  }
   log.info(
     `${archiveName}: ${archiveReport.bytes} bytes, sha256 ${archiveReport.sha256}, every entry verified`,
   );
@@ -1230,7 +1243,7 @@ async function writeAndDeliver(
   const deliveries: Array<() => Promise<DestinationReport>> = [
     ...settings.copyTo.map(
       (folder) => () =>
-        deliverToFolder(folder, files, log).catch((error: unknown) =>
+        deliverToFolder(folder, files, log, earlyCopies.get(folder)).catch((error: unknown) =>
           unexpectedDeliveryFailure('folder', folder, error, log),
         ),
     ),
@@ -1271,13 +1284,52 @@ function unexpectedDeliveryFailure(
   };
 }
 
+/** Starts copying one file (the archive) to a folder, logging it; never rejects. */
+function startFolderCopy(folder: string, file: FolderSourceFile, log: RunLog): Promise<FolderDeliveryResult> {
+  log.info(`copying ${file.name} to ${folder}`);
+  return copyToFolder({ folder, files: [file] }).catch((error: unknown): FolderDeliveryResult => ({
+    folder,
+    ok: false,
+    files: [],
+    error: error instanceof Error ? error.message : String(error),
+    durationMs: 0,
+    bytes: 0,
+  }));
+}
+
+/** Removes the copies of an archive that failed its verification from the folders it was copied to early. */
+async function withdrawCopies(
+  copies: Map<string, Promise<FolderDeliveryResult>>,
+  log: RunLog,
+): Promise<void> {
+  for (const [folder, copy] of copies) {
+    for (const file of (await copy).files) {
+      try {
+        await rm(file.path);
+        log.warn(`${folder}: removed the copy of ${file.name}, which failed its verification`);
+      } catch (error) {
+        log.error(
+          `${folder}: could not remove ${file.path}, a copy of an archive that failed its verification ` +
+            `(it has no manifest, so it is not a backup set): ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Copies the archive, then its manifest, to a folder: the manifest only once the archive is there and verified.
+ * `archiveCopy`: the archive's copy, already started (see `startFolderCopy`).
+ */
 async function deliverToFolder(
   folder: string,
   files: FolderSourceFile[],
   log: RunLog,
+  archiveCopy?: Promise<FolderDeliveryResult>,
 ): Promise<DestinationReport> {
-  log.info(`copying ${files[0]!.name} to ${folder}`);
-  const result = await copyToFolder({ folder, files });
+  const [archive, ...rest] = files;
+  const first = await (archiveCopy ?? startFolderCopy(folder, archive!, log));
+  const result = first.ok ? joinFolderResults(first, await copyToFolder({ folder, files: rest })) : first;
   if (result.ok) log.info(`${folder}: copied and verified (size and SHA-256 of the copy re-read)`);
   else log.error(`${folder}: copy failed: ${result.error}`);
   return {
@@ -1325,6 +1377,18 @@ async function deliverToSftp(
     throughputBytesPerSec: result.throughputBytesPerSec,
     transfer: result.transferDetail,
     files: result.files,
+  };
+}
+
+/** One folder's result from the copies of two parts of its files, one after the other. */
+function joinFolderResults(first: FolderDeliveryResult, second: FolderDeliveryResult): FolderDeliveryResult {
+  return {
+    folder: first.folder,
+    ok: second.ok,
+    files: [...first.files, ...second.files],
+    ...(second.error === undefined ? {} : { error: second.error }),
+    durationMs: first.durationMs + second.durationMs,
+    bytes: first.bytes + second.bytes,
   };
 }
 

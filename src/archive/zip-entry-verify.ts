@@ -1,4 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { ZipReader } from '@zip.js/zip.js';
 import { describeError } from './errors.js';
 import type { EntrySpan } from './zip-engine.js';
@@ -26,18 +26,12 @@ const VERSION_ZIP64 = 45;
  * exactly these bytes. Problems are returned, never thrown.
  */
 export async function verifyWrittenEntry(
-  file: string,
+  handle: FileHandle,
   span: EntrySpan,
   password: string,
   signal?: AbortSignal,
 ): Promise<EntryCheck> {
   const { name } = span;
-  let handle: FileHandle;
-  try {
-    handle = await open(file, 'r');
-  } catch (err) {
-    return { span, problems: [`cannot open archive ${file} to check entry ${name}: ${describeError(err)}`] };
-  }
   try {
     const onDisk = await readEntryFrame(handle, span);
     if (typeof onDisk === 'string') return { span, problems: [onDisk] };
@@ -45,17 +39,12 @@ export async function verifyWrittenEntry(
     const entries = await reader.getEntries();
     const entry = entries.length === 1 ? entries[0] : undefined;
     if (!entry || entry.directory || entry.filename !== name)
-      return {
-        span,
-        problems: [`entry ${name} cannot be read back from ${file}: its headers are not readable`],
-      };
+      return { span, problems: [`entry ${name} cannot be read back: its headers are not readable`] };
     const check = await checkEntryData(entry, password);
     await reader.close().catch(() => undefined);
     return { ...check, span };
   } catch (err) {
-    return { span, problems: [`entry ${name} cannot be read back from ${file}: ${describeError(err)}`] };
-  } finally {
-    await handle.close().catch(() => undefined);
+    return { span, problems: [`entry ${name} cannot be read back: ${describeError(err)}`] };
   }
 }
 

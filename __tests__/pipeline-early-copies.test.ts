@@ -1,0 +1,115 @@
+// Issue 7: a folder gets the archive while its last entries are still being read back; the manifest, which makes
+// the copy a backup set, follows only once the archive verified, and a copy of an archive that fails is removed.
+// The verification is held (or made to fail) through a wrapper around the real createVerifiedZipArchive, so the
+// order is proven by what is on disk at that moment, not by timing.
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import type { VerifiedZip } from '../src/archive/verified-zip.js';
+import type { VerifyZipResult } from '../src/archive/zip-verify.js';
+import { pipelineScenario, runPipeline } from './helpers/pipeline-run.js';
+
+/** Replaces the verification of the archive being written, given the real one. */
+const hook = vi.hoisted(() => ({
+  verification: undefined as
+    | undefined
+    | ((real: Promise<VerifyZipResult>, archivePath: string) => Promise<VerifyZipResult>),
+}));
+
+vi.mock('../src/archive/verified-zip.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/archive/verified-zip.js')>();
+  return {
+    ...original,
+    createVerifiedZipArchive: async (
+      ...args: Parameters<typeof original.createVerifiedZipArchive>
+    ): Promise<VerifiedZip> => {
+      const written = await original.createVerifiedZipArchive(...args);
+      const replace = hook.verification;
+      return replace ? { ...written, verification: replace(written.verification, written.archive.path) } : written;
+    },
+  };
+});
+
+/** Waits (bounded) until `condition` holds; false when it never did. */
+async function eventually(condition: () => boolean, ms = 30_000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return false;
+}
+
+const scenario = async () => {
+  const s = await pipelineScenario(
+    { HR: { behavior: 'success', tables: 2, bytes: 512 * 1024 } },
+    { 'oracle-queries': 'false', 'archive-password': 'zip-Secret-9f8e7d' },
+  );
+  const folders = [path.join(s.root, 'share-a'), path.join(s.root, 'share-b')];
+  s.settings = { ...s.settings, copyTo: folders };
+  return { s, folders };
+};
+
+describe('copies to folders while the archive is read back', () => {
+  it('the archive is copied before its verification ends, its manifest only after', async () => {
+    const { s, folders } = await scenario();
+    const seen: Array<{ archive: boolean; manifest: boolean }> = [];
+    hook.verification = async (real, archivePath) => {
+      const name = path.basename(archivePath);
+      // Held until both folders have the archive: the copies do not wait for the verification.
+      for (const folder of folders) {
+        const copied = await eventually(() => existsSync(path.join(folder, name)));
+        seen.push({ archive: copied, manifest: existsSync(path.join(folder, `${name}.manifest.json`)) });
+      }
+      return real;
+    };
+    try {
+      const { report, log } = await runPipeline(s);
+      expect(seen).toEqual([
+        { archive: true, manifest: false },
+        { archive: true, manifest: false },
+      ]);
+      expect(report.status).toBe('success');
+      const archive = report.archives[0]!;
+      expect(archive.verified).toBe(true);
+      for (const folder of folders) {
+        expect((await readdir(folder)).sort()).toEqual([archive.name, `${archive.name}.manifest.json`]);
+        const destination = archive.destinations.find((d) => d.location === folder)!;
+        expect(destination).toMatchObject({ kind: 'folder', ok: true });
+        expect(destination.files.map((f) => f.name)).toEqual([archive.name, `${archive.name}.manifest.json`]);
+        expect(destination.bytes).toBe(destination.files.reduce((n, f) => n + f.bytes, 0));
+        // One "copying" line per folder, logged when the archive's copy started.
+        expect(log.lines.filter((l) => l.includes(`copying ${archive.name} to ${folder}`))).toHaveLength(1);
+      }
+    } finally {
+      hook.verification = undefined;
+    }
+  });
+
+  it('an archive that fails its verification: its copies are removed, no manifest anywhere, the dumps kept', async () => {
+    const { s, folders } = await scenario();
+    hook.verification = async (real, archivePath) => {
+      await real;
+      const name = path.basename(archivePath);
+      for (const folder of folders) await eventually(() => existsSync(path.join(folder, name)));
+      return { ok: false, problems: ['entry HR.dmp is corrupt: CRC-32 mismatch (injected)'], entries: [] };
+    };
+    try {
+      const { report, log } = await runPipeline(s);
+      const archive = report.archives[0]!;
+      expect(archive.verified).toBe(false);
+      expect(archive.problems).toContain('entry HR.dmp is corrupt: CRC-32 mismatch (injected)');
+      expect(report.status).toBe('failure');
+      for (const folder of folders) {
+        expect(await readdir(folder)).toEqual([]);
+        expect(log.lines.some((l) => l.includes(`${folder}: removed the copy of ${archive.name}`))).toBe(true);
+      }
+      // Nothing presents the archive as a backup set, and the dumps it would have replaced are still there.
+      expect((await readdir(s.workDir)).filter((f) => f.endsWith('.manifest.json'))).toEqual([]);
+      expect((await readdir(s.dumpDir)).filter((f) => f.endsWith('.dmp'))).toHaveLength(1);
+    } finally {
+      hook.verification = undefined;
+    }
+  });
+});
