@@ -13,8 +13,7 @@ import { pipelineScenario, runPipeline } from './helpers/pipeline-run.js';
 /** Replaces the verification of the archive being written, given the real one. */
 const hook = vi.hoisted(() => ({
   verification: undefined as
-    | undefined
-    | ((real: Promise<VerifyZipResult>, archivePath: string) => Promise<VerifyZipResult>),
+    undefined | ((real: Promise<VerifyZipResult>, archivePath: string) => Promise<VerifyZipResult>),
 }));
 
 vi.mock('../src/archive/verified-zip.js', async (importOriginal) => {
@@ -26,7 +25,9 @@ vi.mock('../src/archive/verified-zip.js', async (importOriginal) => {
     ): Promise<VerifiedZip> => {
       const written = await original.createVerifiedZipArchive(...args);
       const replace = hook.verification;
-      return replace ? { ...written, verification: replace(written.verification, written.archive.path) } : written;
+      return replace
+        ? { ...written, verification: replace(written.verification, written.archive.path) }
+        : written;
     },
   };
 });
@@ -103,7 +104,9 @@ describe('copies to folders while the archive is read back', () => {
       expect(report.status).toBe('failure');
       for (const folder of folders) {
         expect(await readdir(folder)).toEqual([]);
-        expect(log.lines.some((l) => l.includes(`${folder}: removed the copy of ${archive.name}`))).toBe(true);
+        expect(log.lines.some((l) => l.includes(`${folder}: removed the copy of ${archive.name}`))).toBe(
+          true,
+        );
       }
       // Nothing presents the archive as a backup set, and the dumps it would have replaced are still there.
       expect((await readdir(s.workDir)).filter((f) => f.endsWith('.manifest.json'))).toEqual([]);

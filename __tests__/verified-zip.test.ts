@@ -250,6 +250,18 @@ describe('verifyZipArchive with early checks', () => {
       verified: new Map([['HR.dmp', liar]]),
     });
     expect(used.problems).toEqual([`entry HR.dmp SHA-256 is ${'a'.repeat(64)}, expected ${hex(bigData)}`]);
+    // What the directory says about encryption is still checked against the password.
+    const clean: EntryCheck = {
+      span,
+      actual: { name: 'HR.dmp', bytes: bigData.length, sha256: hex(bigData) },
+      problems: [],
+    };
+    const withPassword = await verifyZipArchive(out, {
+      password: 'x',
+      expected: archive.entries.filter((e) => e.name === 'HR.dmp'),
+      verified: new Map([['HR.dmp', clean]]),
+    });
+    expect(withPassword.problems[0]).toBe('entry HR.dmp is not encrypted');
     // ...and ignored (the entry decoded again) when it describes other bytes.
     for (const other of [
       { ...span, headerOffset: span.headerOffset + 1 },

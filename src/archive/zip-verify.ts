@@ -124,7 +124,11 @@ export async function verifyZipArchive(path: string, opts: VerifyZipOptions): Pr
       if (!want) addProblem(`unexpected entry ${name}`);
 
       const early = opts.verified?.get(name);
-      const check = early && pointsAt(entry, early.span) ? early : await checkEntryData(entry, password);
+      // An early check decoded the bytes; what this directory record says about their encryption is checked here.
+      const check =
+        early && pointsAt(entry, early.span)
+          ? { ...early, problems: [...encryptionProblems(entry, password), ...early.problems] }
+          : await checkEntryData(entry, password);
       for (const problem of check.problems) addProblem(problem);
       const actual = check.actual;
       if (!actual) continue;
@@ -160,6 +164,14 @@ function pointsAt(entry: Entry, span: EntrySpan | undefined): boolean {
   );
 }
 
+/** What is wrong with an entry's encryption, as its directory record describes it. */
+function encryptionProblems(entry: Entry, password: string): string[] {
+  const name = entry.filename;
+  if (!password && entry.encrypted) return [`entry ${name} is encrypted but no password was given`];
+  if (password && !entry.encrypted) return [`entry ${name} is not encrypted`];
+  return entry.encrypted && entry.zipCrypto ? [`entry ${name} uses weak ZipCrypto encryption, not AES`] : [];
+}
+
 /**
  * Decrypts (zip.js checks the password and the AES authentication code) and decompresses one entry into a
  * SHA-256, and compares its CRC-32 (computed by Node's zlib: zip.js's own, in JavaScript, took a sixth of the time)
@@ -167,14 +179,8 @@ function pointsAt(entry: Entry, span: EntrySpan | undefined): boolean {
  */
 export async function checkEntryData(entry: FileEntry, password: string): Promise<EntryCheck> {
   const name = entry.filename;
-  const problems: string[] = [];
-  if (password && !entry.encrypted) problems.push(`entry ${name} is not encrypted`);
-  if (!password && entry.encrypted) {
-    problems.push(`entry ${name} is encrypted but no password was given`);
-    return { problems };
-  }
-  if (entry.encrypted && entry.zipCrypto)
-    problems.push(`entry ${name} uses weak ZipCrypto encryption, not AES`);
+  const problems = encryptionProblems(entry, password);
+  if (!password && entry.encrypted) return { problems };
   const sink = new HashingWritable();
   try {
     await entry.getData(sink.writable, {
