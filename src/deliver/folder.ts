@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -90,16 +90,18 @@ async function copyOne(folder: string, file: FolderSourceFile): Promise<FolderDe
 
   const partial = path.join(folder, `.${file.name}.partial-${randomBytes(6).toString('hex')}`);
   try {
-    const sent = await writeCopy(file.source, partial);
-    if (sent.bytes !== file.bytes || sent.sha256 !== wanted) {
-      throw new DeliveryError(
-        `source ${file.source} changed: ${sent.bytes} bytes, SHA-256 ${sent.sha256}; ` +
-          `expected ${file.bytes} bytes, SHA-256 ${wanted}`,
-      );
-    }
-    // Hashing on the way only proves what was sent; reading the copy back proves what landed.
+    await writeCopy(file.source, partial);
+    // Reading the copy back proves what landed. The source is not hashed on the way (the expected hash is known):
+    // only when the copy does not match is the source read again, to say which of the two is wrong.
     const copy = await sha256File(partial);
     if (copy.bytes !== file.bytes || copy.sha256 !== wanted) {
+      const source = await sha256File(file.source).catch(() => undefined);
+      if (source && (source.bytes !== file.bytes || source.sha256 !== wanted)) {
+        throw new DeliveryError(
+          `source ${file.source} changed: ${source.bytes} bytes, SHA-256 ${source.sha256}; ` +
+            `expected ${file.bytes} bytes, SHA-256 ${wanted}`,
+        );
+      }
       throw new DeliveryError(
         `copy in ${folder} does not match: ${copy.bytes} bytes, SHA-256 ${copy.sha256}; ` +
           `expected ${file.bytes} bytes, SHA-256 ${wanted}`,
@@ -120,12 +122,10 @@ async function copyOne(folder: string, file: FolderSourceFile): Promise<FolderDe
 }
 
 /**
- * Streams `source` into a new file `target` and flushes it to disk; returns what was sent. A plain read/write
- * loop keeps source and destination errors apart ("disk full" must not blame the source) and memory flat.
+ * Streams `source` into a new file `target` and flushes it to disk. A plain read/write loop keeps source and
+ * destination errors apart ("disk full" must not blame the source) and memory flat.
  */
-async function writeCopy(source: string, target: string): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
+async function writeCopy(source: string, target: string): Promise<void> {
   const handle = await open(target, 'wx');
   const input = createReadStream(source, { highWaterMark: 1024 * 1024 });
   try {
@@ -136,8 +136,6 @@ async function writeCopy(source: string, target: string): Promise<{ bytes: numbe
       });
       if (next.done) break;
       const chunk = next.value;
-      hash.update(chunk);
-      bytes += chunk.length;
       for (let done = 0; done < chunk.length;) {
         done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
       }
@@ -148,7 +146,6 @@ async function writeCopy(source: string, target: string): Promise<{ bytes: numbe
     input.destroy();
     await handle.close().catch(() => undefined);
   }
-  return { bytes, sha256: hash.digest('hex') };
 }
 
 /** True when `finalPath` holds the expected content, false when absent; throws when it holds something else. */
