@@ -2,7 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { ZipReader } from '@zip.js/zip.js';
 import { describeError } from './errors.js';
 import type { EntrySpan } from './zip-engine.js';
-import { checkEntryData, FileHandleReader, type EntryCheck } from './zip-verify.js';
+import { checkEntryData, FileHandleReader, readAt, type EntryCheck } from './zip-verify.js';
 
 const LOCAL_HEADER = 0x04034b50;
 const DATA_DESCRIPTOR = 0x08074b50;
@@ -151,17 +151,6 @@ function withoutField(extra: Buffer, id: number): Buffer {
     at += 4 + length;
   }
   return Buffer.concat(kept);
-}
-
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return buffer.subarray(0, done);
 }
 
 /** The archive file up to `fileEnd`, followed by `tail` (a directory describing the entry just written). */

@@ -224,17 +224,21 @@ export class FileHandleReader extends Reader<FileHandle> {
     this.size = size;
   }
 
-  override async readUint8Array(index: number, length: number): Promise<Uint8Array> {
-    const wanted = Math.max(0, Math.min(length, this.size - index));
-    const data = new Uint8Array(wanted);
-    let done = 0;
-    while (done < wanted) {
-      const { bytesRead } = await this.#handle.read(data, done, wanted - done, index + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return done === wanted ? data : data.subarray(0, done);
+  override readUint8Array(index: number, length: number): Promise<Uint8Array> {
+    return readAt(this.#handle, index, Math.max(0, Math.min(length, this.size - index)));
   }
+}
+
+/** Up to `length` bytes of a file from `position`: fewer only at its end. */
+export async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const data = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(data, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === length ? data : data.subarray(0, done);
 }
 
 /** A web WritableStream that only keeps a running SHA-256, CRC-32 and byte count of what is written to it. */
