@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { createZipArchive } from '../src/archive/zip-writer.js';
 import { verifyZipArchive } from '../src/archive/zip-verify.js';
 import { HashingPassThrough, sha256File } from '../src/hash.js';
 import type { ArchiveResult } from '../src/types.js';
+import { flipByte } from './helpers/files.js';
 
 // Real tools: the CI script installs them, so there they must be present; elsewhere their tests are skipped.
 const sevenZip = ['7zz', '7z'].find((cmd) => spawnSync(cmd, ['i'], { stdio: 'ignore' }).error === undefined);
@@ -783,18 +784,6 @@ describe('failures', () => {
     },
   );
 });
-
-async function flipByte(file: string, at: number): Promise<void> {
-  const handle = await open(file, 'r+');
-  try {
-    const byte = Buffer.alloc(1);
-    await handle.read(byte, 0, 1, at);
-    byte[0] = byte[0]! ^ 0xff;
-    await handle.write(byte, 0, 1, at);
-  } finally {
-    await handle.close();
-  }
-}
 
 async function collect(stream: Transform, chunks: Buffer[]): Promise<Buffer> {
   const out: Buffer[] = [];

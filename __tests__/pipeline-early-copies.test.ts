@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { VerifiedZip } from '../src/archive/verified-zip.js';
 import type { VerifyZipResult } from '../src/archive/zip-verify.js';
+import { eventually } from './helpers/files.js';
 import { pipelineScenario, runPipeline } from './helpers/pipeline-run.js';
 
 /** Replaces the verification of the archive being written, given the real one. */
@@ -31,16 +32,6 @@ vi.mock('../src/archive/verified-zip.js', async (importOriginal) => {
     },
   };
 });
-
-/** Waits (bounded) until `condition` holds; false when it never did. */
-async function eventually(condition: () => boolean, ms = 30_000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return false;
-}
 
 const scenario = async () => {
   const s = await pipelineScenario(

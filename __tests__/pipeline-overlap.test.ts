@@ -15,18 +15,9 @@ import { runBackup } from '../src/pipeline.js';
 import { RunLog } from '../src/report/run-log.js';
 import type { RunReport } from '../src/run-report.js';
 import { TOOL } from '../src/version.js';
+import { eventually } from './helpers/files.js';
 import { PASSWORD, pipelineScenario, type PipelineScenario } from './helpers/pipeline-run.js';
 import { SIM_EXPDP, writeSimConfig } from './oracle-sim/sim.js';
-
-/** Waits (bounded) until `condition` holds; false when it never did. */
-async function eventually(condition: () => boolean | Promise<boolean>, ms = 30_000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return false;
-}
 
 const schemaOf = (parfile: string): string | undefined => /^SCHEMAS=(.+)$/m.exec(parfile)?.[1];
 

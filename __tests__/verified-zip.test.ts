@@ -9,6 +9,7 @@ import type { EntrySpan } from '../src/archive/zip-engine.js';
 import { verifyWrittenEntry } from '../src/archive/zip-entry-verify.js';
 import { verifyZipArchive, type EntryCheck } from '../src/archive/zip-verify.js';
 import { createZipArchive, type ZipInputEntry } from '../src/archive/zip-writer.js';
+import { flipByte } from './helpers/files.js';
 
 const PASSWORD = 'Entry-by-entry pass ü';
 const hex = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
@@ -51,19 +52,6 @@ async function checkAt(file: string, span: EntrySpan, password: string): Promise
   const handle = await open(file, 'r');
   try {
     return await verifyWrittenEntry(handle, span, password);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Flips one byte of a file at `position`. */
-async function flipByte(file: string, position: number): Promise<void> {
-  const handle = await open(file, 'r+');
-  try {
-    const byte = Buffer.alloc(1);
-    await handle.read(byte, 0, 1, position);
-    byte[0] = byte[0]! ^ 0xff;
-    await handle.write(byte, 0, 1, position);
   } finally {
     await handle.close();
   }
