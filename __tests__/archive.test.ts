@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, type Transform } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WinZipAesEncryptStream } from '../src/archive/winzip-aes.js';
+import { WinZipAesDecryptor, WinZipAesEncryptStream } from '../src/archive/winzip-aes.js';
 import { createZipArchive } from '../src/archive/zip-writer.js';
 import { verifyZipArchive } from '../src/archive/zip-verify.js';
 import { HashingPassThrough, sha256File } from '../src/hash.js';
@@ -380,6 +380,31 @@ describe('WinZip AES stream', () => {
     expect(ours.totalSize).toBe(16 + 2 + data.length + 10);
     const empty = new WinZipAesEncryptStream(password, salt);
     expect((await collect(empty, [])).equals(await pluginOutput(password, salt, []))).toBe(true);
+  });
+
+  it('the decryptor reads what the plugin encrypted, in any chunking, and rejects a wrong password or a changed byte', async () => {
+    const password = Buffer.from(PASSWORD);
+    const data = randomBytes(100_003);
+    const sealed = await pluginOutput(password, randomBytes(16), [data]);
+    const header = sealed.subarray(0, 18);
+    const body = sealed.subarray(18, sealed.length - 10);
+    const code = sealed.subarray(sealed.length - 10);
+    const decryptor = new WinZipAesDecryptor(password, header);
+    expect(decryptor.passwordMatches).toBe(true);
+    const parts = [0, 1, 17, 4096, 50_000, body.length].map((end, i, all) =>
+      body.subarray(all[i - 1] ?? 0, end),
+    );
+    expect(Buffer.concat(parts.map((part) => decryptor.decrypt(part))).equals(data)).toBe(true);
+    expect(decryptor.authenticates(code)).toBe(true);
+
+    const changed = Buffer.from(body);
+    changed[70_000]! ^= 1;
+    const second = new WinZipAesDecryptor(password, header);
+    second.decrypt(changed);
+    expect(second.authenticates(code)).toBe(false);
+    // The verifier is two bytes: find a wrong password it rejects (all but one in 65536 are).
+    const wrong = ['wrong', 'wrong2', 'wrong3'].map((p) => new WinZipAesDecryptor(Buffer.from(p), header));
+    expect(wrong.some((d) => !d.passwordMatches)).toBe(true);
   });
 
   it('carries the little-endian counter across 32-bit words (entries over 64 GiB)', async () => {

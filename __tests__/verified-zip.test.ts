@@ -1,15 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { mkdir, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Uint8ArrayReader, Uint8ArrayWriter, ZipReader, ZipWriter } from '@zip.js/zip.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifiedZipArchive } from '../src/archive/verified-zip.js';
 import type { EntrySpan } from '../src/archive/zip-engine.js';
-import { verifyWrittenEntry } from '../src/archive/zip-entry-verify.js';
+import { ZipFollower } from '../src/archive/zip-follow.js';
 import { verifyZipArchive, type EntryCheck } from '../src/archive/zip-verify.js';
-import { createZipArchive, type ZipInputEntry } from '../src/archive/zip-writer.js';
-import { flipByte } from './helpers/files.js';
+import { createZipArchive, type ArchiveObserver, type ZipInputEntry } from '../src/archive/zip-writer.js';
+import { eventually, flipByte } from './helpers/files.js';
 
 const PASSWORD = 'Entry-by-entry pass ü';
 const hex = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
@@ -47,31 +48,73 @@ const entries = (): ZipInputEntry[] => [
   { name: 'manifest.json', content: '{"schemas":["HR"]}' },
 ];
 
-/** verifyWrittenEntry on a handle of its own. */
-async function checkAt(file: string, span: EntrySpan, password: string): Promise<EntryCheck> {
-  const handle = await open(file, 'r');
-  try {
-    return await verifyWrittenEntry(handle, span, password);
-  } finally {
-    await handle.close();
+/** What the writer tells an observer, in order. */
+type WriterEvent =
+  { kind: 'started'; name: string; headerOffset: number } | { kind: 'ended'; span: EntrySpan };
+
+/** An observer that records the writer's events (and passes them on to `next`, if given). */
+function recorder(next?: ArchiveObserver): ArchiveObserver & { events: WriterEvent[]; spans: EntrySpan[] } {
+  const events: WriterEvent[] = [];
+  return {
+    events,
+    get spans() {
+      return events.flatMap((e) => (e.kind === 'ended' ? [e.span] : []));
+    },
+    opened: (file, bytesOnDisk) => next?.opened(file, bytesOnDisk),
+    entryStarted: (name, headerOffset) => {
+      events.push({ kind: 'started', name, headerOffset });
+      next?.entryStarted(name, headerOffset);
+    },
+    entryEnded: (span) => {
+      events.push({ kind: 'ended', span });
+      next?.entryEnded(span);
+    },
+    closed: (error) => next?.closed(error),
+  };
+}
+
+function spanOf(events: WriterEvent[], name: string): EntrySpan {
+  const spans = events.flatMap((e) => (e.kind === 'ended' && e.span.name === name ? [e.span] : []));
+  if (spans.length !== 1) throw new Error(`no span for ${name}`);
+  return spans[0]!;
+}
+
+/** Follows a finished archive file as if it were being written, with the given (possibly altered) events. */
+async function replay(file: string, events: WriterEvent[], password = ''): Promise<Map<string, EntryCheck>> {
+  const follower = new ZipFollower({ password });
+  const size = (await stat(file)).size;
+  await follower.opened(file, () => size);
+  for (const event of events) {
+    if (event.kind === 'started') follower.entryStarted(event.name, event.headerOffset);
+    else follower.entryEnded(event.span);
   }
+  follower.closed();
+  return new Map(await follower.checks());
 }
 
 describe.each([
   ['plain', ''],
   ['AES-256', PASSWORD],
-])('%s archive read back entry by entry', (_label, password) => {
+])('%s archive read back as it is written', (_label, password) => {
   it('every entry is decoded from disk while the archive is still open, and the finished archive verifies', async () => {
-    const spans: EntrySpan[] = [];
-    const early: EntryCheck[] = [];
     const out = path.join(dir, `early-${password ? 'aes' : 'plain'}.zip`);
-    let release: () => void = () => undefined;
-    const firstChecked = new Promise<void>((resolve) => (release = resolve));
+    const checked: EntryCheck[] = [];
+    let firstChecked: () => void = () => undefined;
+    const first = new Promise<void>((resolve) => (firstChecked = resolve));
+    const follower = new ZipFollower({
+      password,
+      onChecked: (check) => {
+        checked.push(check);
+        firstChecked();
+      },
+    });
+    const seen = recorder(follower);
     // The second entry is only offered once the first was read back: proof the check runs mid-archive.
     async function* slowEntries(): AsyncIterable<ZipInputEntry> {
-      const [first, ...rest] = entries();
-      yield first!;
-      await firstChecked;
+      const [head, ...rest] = entries();
+      yield head!;
+      await first;
+      expect(checked.map((c) => c.span?.name)).toEqual(['HR.dmp']);
       yield* rest;
     }
     const archive = await createZipArchive({
@@ -79,22 +122,23 @@ describe.each([
       entries: slowEntries(),
       level: 6,
       password,
-      onEntryWritten: async (span, file) => {
-        expect(file).not.toBe(out);
-        spans.push(span);
-        early.push(await checkAt(file, span, password));
-        release();
-      },
+      observer: seen,
     });
+    const { spans } = seen;
     expect(spans.map((s) => s.name)).toEqual(entries().map((e) => e.name));
     // The spans tile the file from its first byte: each entry starts where the previous one ended.
+    expect(seen.events.filter((e) => e.kind === 'started').map((e) => e.headerOffset)).toEqual(
+      spans.map((s) => s.headerOffset),
+    );
     expect(spans[0]!.headerOffset).toBe(0);
     for (let i = 1; i < spans.length; i++) expect(spans[i]!.headerOffset).toBe(spans[i - 1]!.end);
-    // The callbacks run concurrently here (createVerifiedZipArchive queues them): match them by name.
-    const verified = new Map(early.map((c) => [c.span!.name, c]));
+
+    const verified = await follower.checks();
+    expect([...verified.keys()]).toEqual(entries().map((e) => e.name));
     for (const { name, bytes, sha256 } of archive.entries) {
       expect(verified.get(name)?.problems).toEqual([]);
       expect(verified.get(name)?.actual).toEqual({ name, bytes, sha256 });
+      expect(verified.get(name)?.span).toEqual(spans.find((s) => s.name === name));
     }
     expect(verified.get('HR.dmp')!.actual!.sha256).toBe(hex(bigData));
     expect(verified.get('EMPTY.dmp')!.actual!.bytes).toBe(0);
@@ -127,106 +171,272 @@ describe.each([
     expect(again).toMatchObject({ ok: true, problems: [] });
   });
 
-  it('a byte changed on disk in a written entry is found by its early check', async () => {
+  it('a byte changed on disk before the follower reads it is found: it reads the disk, not the writer', async () => {
     const out = path.join(dir, `flip-${password ? 'aes' : 'plain'}.zip`);
-    const early = new Map<string, EntryCheck>();
+    const follower = new ZipFollower({ password });
+    // The follower sees no byte of HR.dmp until the whole entry is on disk and one byte of its data was flipped.
+    let gate: number | undefined;
+    let file = '';
+    let flipped = Promise.resolve();
+    let onDisk: () => number = () => 0;
     await createZipArchive({
       path: out,
       entries: entries(),
       level: 6,
       password,
-      onEntryWritten: async (span, file) => {
-        if (span.name === 'HR.dmp') await flipByte(file, Math.floor((span.headerOffset + span.dataEnd) / 2));
-        early.set(span.name, await checkAt(file, span, password));
+      observer: {
+        opened: (temp, bytesOnDisk) => {
+          file = temp;
+          onDisk = bytesOnDisk;
+          return follower.opened(temp, () => Math.min(gate ?? Infinity, bytesOnDisk()));
+        },
+        entryStarted: (name, headerOffset) => {
+          if (name === 'HR.dmp') gate = headerOffset;
+          follower.entryStarted(name, headerOffset);
+        },
+        entryEnded: (span) => {
+          follower.entryEnded(span);
+          if (span.name !== 'HR.dmp') return;
+          flipped = (async () => {
+            await eventually(() => onDisk() >= span.end);
+            await flipByte(file, Math.floor((span.headerOffset + span.dataEnd) / 2));
+            gate = undefined;
+          })();
+        },
+        closed: async (error) => {
+          await flipped;
+          follower.closed(error);
+        },
       },
     });
-    const { problems, ...rest } = early.get('HR.dmp')!;
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(
-      password
-        ? /HR\.dmp is corrupt: AES authentication code mismatch/
-        : /HR\.dmp (is corrupt|cannot be read)/,
-    );
-    expect(rest.actual).toBeUndefined();
-    expect([...early.values()].flatMap((c) => c.problems)).toHaveLength(1);
+    const checks = await follower.checks();
+    const { problems, actual } = checks.get('HR.dmp')!;
+    if (password) {
+      expect(problems).toEqual(['entry HR.dmp is corrupt: AES authentication code mismatch']);
+      expect(actual).toBeUndefined();
+    } else {
+      // Inflated to other bytes (or not at all): the CRC-32 or zlib says so.
+      expect(problems.length).toBeGreaterThan(0);
+      for (const problem of problems) expect(problem).toMatch(/^entry HR\.dmp (is corrupt|cannot be read)/);
+      expect(actual?.sha256).not.toBe(hex(bigData));
+    }
+    // Nothing else is wrong.
+    expect([...checks.entries()].filter(([, c]) => c.problems.length > 0).map(([name]) => name)).toEqual([
+      'HR.dmp',
+    ]);
   });
 
   it('a byte changed after the early check is found by the hash of the finished archive', async () => {
     const out = path.join(dir, `late-${password ? 'aes' : 'plain'}.zip`);
-    const early = new Map<string, EntryCheck>();
+    let file = '';
+    let flip: () => void = () => undefined;
+    const flipped = new Promise<void>((resolve) => (flip = resolve)).then(() => flipByte(file, hrEnd - 40));
+    let hrEnd = 0;
+    const follower = new ZipFollower({
+      password,
+      onChecked: (check) => {
+        if (check.span?.name !== 'HR.dmp') return;
+        hrEnd = check.span.dataEnd;
+        flip();
+      },
+    });
     const archive = await createZipArchive({
       path: out,
       entries: entries(),
       level: 6,
       password,
-      onEntryWritten: async (span, file) => {
-        early.set(span.name, await checkAt(file, span, password));
-        if (span.name === 'HR.dmp') await flipByte(file, span.dataEnd - 40);
+      observer: {
+        ...recorder(follower),
+        opened: (temp, bytesOnDisk) => {
+          file = temp;
+          return follower.opened(temp, bytesOnDisk);
+        },
+        // The flip must land before the file is renamed.
+        closed: async () => {
+          await flipped;
+          follower.closed();
+        },
       },
     });
+    const verified = await follower.checks();
+    expect(verified.get('HR.dmp')?.problems).toEqual([]);
     const v = await verifyZipArchive(out, {
       password,
       expected: archive.entries,
       expectedSha256: archive.sha256,
-      verified: early,
+      verified,
     });
     expect(v.ok).toBe(false);
     expect(v.problems.join('\n')).toMatch(/archive SHA-256 is [0-9a-f]{64}, expected/);
   });
 });
 
-describe('verifyWrittenEntry', () => {
-  let out: string;
-  const spans = new Map<string, EntrySpan>();
+describe('ZipFollower on a finished archive', () => {
+  const recorded: Record<'plain' | 'aes', { file: string; events: WriterEvent[] }> = {
+    plain: { file: '', events: [] },
+    aes: { file: '', events: [] },
+  };
   beforeAll(async () => {
-    out = path.join(dir, 'spans.zip');
-    await createZipArchive({
-      path: out,
-      entries: entries(),
-      level: 6,
-      onEntryWritten: (span) => void spans.set(span.name, span),
-    });
+    for (const kind of ['plain', 'aes'] as const) {
+      const seen = recorder();
+      const file = path.join(dir, `replay-${kind}.zip`);
+      await createZipArchive({
+        path: file,
+        entries: entries(),
+        level: 6,
+        password: kind === 'aes' ? PASSWORD : '',
+        observer: seen,
+      });
+      recorded[kind] = { file, events: seen.events };
+    }
   });
-
-  it('reads an entry of the finished archive too', async () => {
-    const check = await checkAt(out, spans.get('SALES.dmp')!, '');
-    expect(check.problems).toEqual([]);
-    expect(check.actual?.bytes).toBe(700_000);
-  });
-
-  it('a span that does not match the disk is a problem naming the entry, not an exception', async () => {
-    const span = spans.get('HR.dmp')!;
-    const shifted = await checkAt(out, { ...span, headerOffset: span.headerOffset + 1 }, '');
-    expect(shifted.problems).toEqual([
-      `entry HR.dmp at offset ${span.headerOffset + 1}: no local file header on disk`,
-    ]);
-    const longer = await checkAt(out, { ...span, compressedSize: span.compressedSize + 1 }, '');
-    expect(longer.problems[0]).toMatch(
-      /^entry HR\.dmp at offset 0: \d+ bytes of data on disk, the writer reported \d+$/,
+  const alter = (
+    events: WriterEvent[],
+    name: string,
+    change: (span: EntrySpan) => EntrySpan,
+  ): WriterEvent[] =>
+    events.map((e) =>
+      e.kind === 'ended' && e.span.name === name ? { kind: 'ended', span: change(e.span) } : e,
     );
-    const crc = await checkAt(out, { ...span, crc: (span.crc + 1) >>> 0 }, '');
-    expect(crc.problems[0]).toMatch(/sizes and CRC-32 on disk .* differ from the writer's/);
-    const renamed = await checkAt(out, { ...span, name: 'OTHER.dmp' }, '');
-    expect(renamed.problems[0]).toMatch(/the local header names "HR\.dmp"/);
+
+  it('reads every entry of it', async () => {
+    for (const [kind, { file, events }] of Object.entries(recorded)) {
+      const checks = await replay(file, events, kind === 'aes' ? PASSWORD : '');
+      expect([...checks.values()].flatMap((c) => c.problems)).toEqual([]);
+      expect(checks.get('SALES.dmp')?.actual?.bytes).toBe(700_000);
+      expect(checks.get('HR.dmp')?.actual?.sha256).toBe(hex(bigData));
+    }
   });
 
-  it('an unencrypted entry checked with a password, or the other way round, is a problem', async () => {
-    const check = await checkAt(out, spans.get('HR.dmp')!, 'x');
-    expect(check.problems).toEqual(['entry HR.dmp is not encrypted']);
+  it('where the writer and the disk disagree, the check says so, naming the entry, without throwing', async () => {
+    const { file, events } = recorded.plain;
+    const span = spanOf(events, 'HR.dmp');
+    const shifted = events.map((e) =>
+      e.kind === 'started' && e.name === 'HR.dmp'
+        ? { ...e, headerOffset: 1 }
+        : e.kind === 'ended' && e.span.name === 'HR.dmp'
+          ? { kind: 'ended' as const, span: { ...e.span, headerOffset: 1 } }
+          : e,
+    );
+    expect((await replay(file, shifted)).get('HR.dmp')?.problems).toEqual([
+      'entry HR.dmp at offset 1: no local file header on disk',
+    ]);
+    const longer = await replay(
+      file,
+      alter(events, 'HR.dmp', (s) => ({ ...s, compressedSize: s.compressedSize + 1 })),
+    );
+    expect(longer.get('HR.dmp')?.problems).toEqual([
+      `entry HR.dmp at offset 0: ${span.compressedSize} bytes of data on disk, the writer reported ${span.compressedSize + 1}`,
+    ]);
+    const crc = await replay(
+      file,
+      alter(events, 'HR.dmp', (s) => ({ ...s, crc: (s.crc + 1) >>> 0 })),
+    );
+    expect(crc.get('HR.dmp')?.problems[0]).toMatch(/sizes and CRC-32 on disk .* differ from the writer's/);
+    const renamed = await replay(
+      file,
+      events.map((e) => (e.kind === 'started' && e.name === 'HR.dmp' ? { ...e, name: 'OTHER.dmp' } : e)),
+    );
+    expect(renamed.get('OTHER.dmp')?.problems).toEqual([
+      'entry OTHER.dmp at offset 0: the local header names "HR.dmp"',
+    ]);
+    // The other entries are read all the same.
+    expect(renamed.get('SALES.dmp')).toMatchObject({ problems: [], actual: { bytes: 700_000 } });
+  });
+
+  it('a data end that cuts the deflate stream short, or a file that ends inside an entry, is a problem', async () => {
+    const { file, events } = recorded.plain;
+    const early = await replay(
+      file,
+      alter(events, 'HR.dmp', (s) => ({
+        ...s,
+        dataEnd: s.dataEnd - 100,
+        end: s.end - 100,
+        compressedSize: s.compressedSize - 100,
+      })),
+    );
+    expect(early.get('HR.dmp')?.problems.join('\n')).toMatch(
+      /HR\.dmp cannot be read \(corrupt or truncated archive\): unexpected end of file/,
+    );
+    const span = spanOf(events, 'HR.dmp');
+    const cut = path.join(dir, 'cut.zip');
+    await copyFile(file, cut);
+    await truncate(cut, span.dataEnd - 1000);
+    const checks = await replay(cut, events);
+    expect(checks.get('HR.dmp')?.problems).toContain(
+      `entry HR.dmp at offset 0: the archive file ends at offset ${span.dataEnd - 1000}, inside the entry`,
+    );
+    expect(checks.get('SALES.dmp')?.problems[0]).toBe(
+      `entry SALES.dmp at offset ${span.end}: no local file header on disk`,
+    );
+  });
+
+  it('an unencrypted entry read with a password, or an encrypted one without or with the wrong one, is a problem', async () => {
+    const plain = await replay(recorded.plain.file, recorded.plain.events, 'x');
+    // Decoded all the same: what it holds is known.
+    expect(plain.get('HR.dmp')).toMatchObject({
+      problems: ['entry HR.dmp is not encrypted'],
+      actual: { sha256: hex(bigData) },
+    });
+    const none = await replay(recorded.aes.file, recorded.aes.events, '');
+    expect(none.get('HR.dmp')?.problems).toEqual(['entry HR.dmp is encrypted but no password was given']);
+    const wrong = await replay(recorded.aes.file, recorded.aes.events, 'wrong');
+    const problems = [...wrong.values()].flatMap((c) => c.problems);
+    // One wrong password in 65536 passes the 2-byte verifier; the authentication code then fails.
+    expect(
+      problems.every((p) => p === 'wrong archive password' || /authentication code mismatch/.test(p)),
+    ).toBe(true);
+    expect(problems).toHaveLength(entries().length);
+  });
+
+  it('decrypts what an independent implementation encrypted (zip.js, WinZip AE-2, stored and deflated)', async () => {
+    const file = path.join(dir, 'zipjs-aes.zip');
+    const writer = new ZipWriter(new Uint8ArrayWriter(), {
+      password: PASSWORD,
+      encryptionStrength: 3,
+      dataDescriptor: false,
+      zip64: false,
+    });
+    const stored = randomBytes(70_000);
+    await writer.add('stored.bin', new Uint8ArrayReader(stored), { level: 0 });
+    await writer.add('rows.csv', new Uint8ArrayReader(bigData), { level: 6 });
+    await writeFile(file, await writer.close());
+    const data = await readFile(file);
+    const events: WriterEvent[] = [];
+    for (const entry of await new ZipReader(new Uint8ArrayReader(data)).getEntries()) {
+      const headerOffset = entry.offset;
+      const dataStart =
+        headerOffset + 30 + data.readUInt16LE(headerOffset + 26) + data.readUInt16LE(headerOffset + 28);
+      const dataEnd = dataStart + entry.compressedSize;
+      const span = {
+        name: entry.filename,
+        headerOffset,
+        dataEnd,
+        end: dataEnd,
+        compressedSize: entry.compressedSize,
+        size: entry.uncompressedSize,
+        crc: data.readUInt32LE(headerOffset + 14),
+      };
+      events.push({ kind: 'started', name: entry.filename, headerOffset }, { kind: 'ended', span });
+    }
+    const checks = await replay(file, events, PASSWORD);
+    expect(checks.get('stored.bin')).toMatchObject({
+      problems: [],
+      actual: { bytes: 70_000, sha256: hex(stored) },
+    });
+    expect(checks.get('rows.csv')).toMatchObject({
+      problems: [],
+      actual: { bytes: bigData.length, sha256: hex(bigData) },
+    });
   });
 });
 
 describe('verifyZipArchive with early checks', () => {
   it('uses an early check only when the directory record points at exactly the bytes it decoded', async () => {
     const out = path.join(dir, 'reuse.zip');
-    const spans = new Map<string, EntrySpan>();
-    const archive = await createZipArchive({
-      path: out,
-      entries: entries(),
-      level: 6,
-      onEntryWritten: (span) => void spans.set(span.name, span),
-    });
-    const span = spans.get('HR.dmp')!;
+    const seen = recorder();
+    const archive = await createZipArchive({ path: out, entries: entries(), level: 6, observer: seen });
+    const span = seen.spans.find((s) => s.name === 'HR.dmp')!;
     // A check that "found" other content: used as is when its span matches the directory...
     const liar: EntryCheck = {
       span,

@@ -647,8 +647,8 @@ function buildModeEmail(result, options) {
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __webpack_require__(48161);
-// EXTERNAL MODULE: ./src/archive/zip-verify.ts + 1 modules
-var zip_verify = __webpack_require__(54042);
+// EXTERNAL MODULE: ./src/archive/zip-verify.ts + 20 modules
+var zip_verify = __webpack_require__(46992);
 // EXTERNAL MODULE: ./src/manifest.ts
 var manifest = __webpack_require__(25546);
 ;// CONCATENATED MODULE: ./src/modes/verify.ts

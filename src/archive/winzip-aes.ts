@@ -1,4 +1,12 @@
-import { createCipheriv, createHmac, pbkdf2Sync, randomBytes, type Cipher, type Hmac } from 'node:crypto';
+import {
+  createCipheriv,
+  createHmac,
+  pbkdf2Sync,
+  randomBytes,
+  timingSafeEqual,
+  type Cipher,
+  type Hmac,
+} from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
 // WinZip AES (AE-1/AE-2) constants for AES-256, see https://www.winzip.com/en/support/aes-encryption/
@@ -9,69 +17,38 @@ const PBKDF2_ITERATIONS = 1000;
 const AUTH_CODE_LENGTH = 10;
 const BLOCK = 16;
 
+/** The keys WinZip AES derives from a password and an entry's salt (PBKDF2-HMAC-SHA1, 1000 rounds). */
+function deriveKeys(password: Buffer, salt: Buffer): { aes: Buffer; hmac: Buffer; verifier: Buffer } {
+  const keys = pbkdf2Sync(password, salt, PBKDF2_ITERATIONS, 2 * KEY_LENGTH + VERIFIER_LENGTH, 'sha1');
+  return {
+    aes: keys.subarray(0, KEY_LENGTH),
+    hmac: keys.subarray(KEY_LENGTH, 2 * KEY_LENGTH),
+    verifier: keys.subarray(2 * KEY_LENGTH),
+  };
+}
+
 /**
- * Encrypts a zip entry's (compressed) data the WinZip AES-256 way: `salt | password verifier | AES-CTR data |
- * HMAC-SHA1 (10 bytes)`. Same output as archiver-zip-encrypted's AesHmacEtmStream, but the cipher runs in
- * OpenSSL: aes-js (pure JavaScript) encrypts at about 20 MB/s, which would dominate the time of large dumps.
- *
- * WinZip's CTR counter is a 128-bit little-endian integer starting at 1, whereas OpenSSL's aes-256-ctr
- * increments big-endian, so the key stream is built from ECB-encrypted counter blocks.
+ * WinZip's AES-CTR: the counter is a 128-bit little-endian integer starting at 1, whereas OpenSSL's aes-256-ctr
+ * increments big-endian, so the key stream is built from ECB-encrypted counter blocks. Encrypting and decrypting
+ * are the same XOR.
  */
-export class WinZipAesEncryptStream extends Transform {
+class WinZipCtr {
   readonly #ecb: Cipher;
-  readonly #hmac: Hmac;
-  readonly #header: Buffer;
-  #headerSent = false;
   /** Counter of the next key-stream block, as four little-endian 32-bit words (low word first). */
   readonly #counter = new Uint32Array([1, 0, 0, 0]);
   /** Key-stream bytes left over from the last block of the previous chunk. */
   #spare: Buffer = Buffer.alloc(0);
-  /** Bytes pushed so far, header and authentication code included: the entry's compressed size. */
-  totalSize = 0;
 
-  constructor(password: Buffer, salt: Buffer = randomBytes(SALT_LENGTH)) {
-    super();
-    const keys = pbkdf2Sync(password, salt, PBKDF2_ITERATIONS, 2 * KEY_LENGTH + VERIFIER_LENGTH, 'sha1');
-    this.#ecb = createCipheriv('aes-256-ecb', keys.subarray(0, KEY_LENGTH), null);
+  constructor(key: Buffer) {
+    this.#ecb = createCipheriv('aes-256-ecb', key, null);
     this.#ecb.setAutoPadding(false);
-    this.#hmac = createHmac('sha1', keys.subarray(KEY_LENGTH, 2 * KEY_LENGTH));
-    this.#header = Buffer.concat([salt, keys.subarray(2 * KEY_LENGTH)]);
   }
 
-  /** Exposed for tests: the counter of the next block, e.g. to check the carry across 32-bit words. */
-  setCounterForTest(words: [number, number, number, number]): void {
+  setCounter(words: [number, number, number, number]): void {
     this.#counter.set(words);
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#sendHeader();
-    if (chunk.length > 0) {
-      const encrypted = this.#encrypt(chunk);
-      this.#hmac.update(encrypted);
-      this.#push(encrypted);
-    }
-    callback();
-  }
-
-  override _flush(callback: TransformCallback): void {
-    // Empty entries get no _transform call but still need the header.
-    this.#sendHeader();
-    this.#push(this.#hmac.digest().subarray(0, AUTH_CODE_LENGTH));
-    callback();
-  }
-
-  #sendHeader(): void {
-    if (this.#headerSent) return;
-    this.#headerSent = true;
-    this.#push(this.#header);
-  }
-
-  #push(data: Buffer): void {
-    this.totalSize += data.length;
-    this.push(data);
-  }
-
-  #encrypt(data: Buffer): Buffer {
+  xor(data: Buffer): Buffer {
     const out = Buffer.allocUnsafe(data.length);
     const fromSpare = Math.min(this.#spare.length, data.length);
     for (let i = 0; i < fromSpare; i++) out[i] = data[i]! ^ this.#spare[i]!;
@@ -100,6 +77,97 @@ export class WinZipAesEncryptStream extends Transform {
     for (let i = 0; i < rest; i++) out[fromSpare + i] = data[fromSpare + i]! ^ stream[i]!;
     this.#spare = stream.subarray(rest);
     return out;
+  }
+}
+
+/**
+ * Encrypts a zip entry's (compressed) data the WinZip AES-256 way: `salt | password verifier | AES-CTR data |
+ * HMAC-SHA1 (10 bytes)`. Same output as archiver-zip-encrypted's AesHmacEtmStream, but the cipher runs in
+ * OpenSSL: aes-js (pure JavaScript) encrypts at about 20 MB/s, which would dominate the time of large dumps.
+ */
+export class WinZipAesEncryptStream extends Transform {
+  readonly #ctr: WinZipCtr;
+  readonly #hmac: Hmac;
+  readonly #header: Buffer;
+  #headerSent = false;
+  /** Bytes pushed so far, header and authentication code included: the entry's compressed size. */
+  totalSize = 0;
+
+  constructor(password: Buffer, salt: Buffer = randomBytes(SALT_LENGTH)) {
+    super();
+    const keys = deriveKeys(password, salt);
+    this.#ctr = new WinZipCtr(keys.aes);
+    this.#hmac = createHmac('sha1', keys.hmac);
+    this.#header = Buffer.concat([salt, keys.verifier]);
+  }
+
+  /** Exposed for tests: the counter of the next block, e.g. to check the carry across 32-bit words. */
+  setCounterForTest(words: [number, number, number, number]): void {
+    this.#ctr.setCounter(words);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#sendHeader();
+    if (chunk.length > 0) {
+      const encrypted = this.#ctr.xor(chunk);
+      this.#hmac.update(encrypted);
+      this.#push(encrypted);
+    }
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    // Empty entries get no _transform call but still need the header.
+    this.#sendHeader();
+    this.#push(this.#hmac.digest().subarray(0, AUTH_CODE_LENGTH));
+    callback();
+  }
+
+  #sendHeader(): void {
+    if (this.#headerSent) return;
+    this.#headerSent = true;
+    this.#push(this.#header);
+  }
+
+  #push(data: Buffer): void {
+    this.totalSize += data.length;
+    this.push(data);
+  }
+}
+
+/**
+ * Decrypts one entry's WinZip AES-256 data as it is read: give it the 18-byte header (salt and password verifier),
+ * then the encrypted bytes in order, then the 10-byte authentication code. Shares the key stream with the encryptor
+ * above; the tests check both against independent implementations (the plugin's aes-js, zip.js and 7-Zip).
+ */
+export class WinZipAesDecryptor {
+  static readonly HEADER_LENGTH = SALT_LENGTH + VERIFIER_LENGTH;
+  static readonly AUTH_CODE_LENGTH = AUTH_CODE_LENGTH;
+  readonly #ctr: WinZipCtr;
+  readonly #hmac: Hmac;
+  /** Whether the password verifier in the header matches the password (a wrong one fails 65535 times in 65536). */
+  readonly passwordMatches: boolean;
+
+  constructor(password: Buffer, header: Buffer) {
+    if (header.length !== WinZipAesDecryptor.HEADER_LENGTH)
+      throw new Error(
+        `a WinZip AES-256 header has ${WinZipAesDecryptor.HEADER_LENGTH} bytes, got ${header.length}`,
+      );
+    const keys = deriveKeys(password, header.subarray(0, SALT_LENGTH));
+    this.passwordMatches = keys.verifier.equals(header.subarray(SALT_LENGTH));
+    this.#ctr = new WinZipCtr(keys.aes);
+    this.#hmac = createHmac('sha1', keys.hmac);
+  }
+
+  decrypt(encrypted: Buffer): Buffer {
+    this.#hmac.update(encrypted);
+    return this.#ctr.xor(encrypted);
+  }
+
+  /** Whether `code` is the authentication code of all the encrypted bytes given; call once, at the end. */
+  authenticates(code: Buffer): boolean {
+    const expected = this.#hmac.digest().subarray(0, AUTH_CODE_LENGTH);
+    return code.length === AUTH_CODE_LENGTH && timingSafeEqual(code, expected);
   }
 }
 

@@ -24,6 +24,7 @@ export interface ZipEngine extends Writable {
   /** Bytes the engine has written so far: the archive offset of whatever it writes next. */
   offset: number;
   _afterAppend(entry: ZipEntry): void;
+  _writeLocalFileHeader(entry: ZipEntry): void;
   _smartStream(entry: ZipEntry, callback: SmartStreamCallback): Writable;
   _writeCentralFileHeader(entry: ZipEntry): void;
 }
@@ -55,18 +56,32 @@ export interface EntrySpan {
   crc: number;
 }
 
+/** What the engine reports of each entry as it writes it. */
+export interface EntryEvents {
+  /** Its local file header was just handed on, starting at `headerOffset`; its data follows. */
+  started(name: string, headerOffset: number): void;
+  /** Its data is complete in the engine; its data descriptor (if any) is handed on right after this call. */
+  ended(span: EntrySpan): void;
+}
+
 /**
- * Calls `onSpan` as each entry's data is complete in the engine, before its data descriptor is written, so a
- * reader can check the entry on disk while later entries are still being compressed.
+ * Reports where each entry starts and ends as the engine writes it, so a reader can follow the entry on disk
+ * while it is being written.
  */
-export function watchEntrySpans(archive: Archiver, onSpan: (span: EntrySpan) => void): void {
+export function watchEntries(archive: Archiver, events: EntryEvents): void {
   const engine = (archive as unknown as ArchiverInternals)._module.engine;
+  const writeLocalFileHeader = engine._writeLocalFileHeader;
+  engine._writeLocalFileHeader = function (this: ZipEngine, entry: ZipEntry): void {
+    const headerOffset = this.offset;
+    writeLocalFileHeader.call(this, entry);
+    events.started(entry.getName(), headerOffset);
+  };
   const afterAppend = engine._afterAppend;
   engine._afterAppend = function (this: ZipEngine, entry: ZipEntry): void {
     const dataEnd = this.offset;
     // What compress-commons' _writeDataDescriptor is about to write: signature, CRC and two sizes of 4 or 8 bytes.
     const descriptor = entry.getGeneralPurposeBit().usesDataDescriptor() ? (entry.isZip64() ? 24 : 16) : 0;
-    onSpan({
+    events.ended({
       name: entry.getName(),
       headerOffset: entry._offsets.file,
       dataEnd,

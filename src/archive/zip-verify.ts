@@ -48,7 +48,7 @@ export interface VerifyZipOptions {
   /** When given, the SHA-256 of the whole archive file must match (costs one more read of the archive). */
   expectedSha256?: string;
   /**
-   * Entries already decoded from disk as they were written (`verifyWrittenEntry`): an entry whose central
+   * Entries already decoded from disk as they were written (`ZipFollower`): an entry whose central
    * directory record points at exactly the bytes checked there is not decoded again.
    */
   verified?: ReadonlyMap<string, EntryCheck>;
@@ -127,7 +127,7 @@ export async function verifyZipArchive(path: string, opts: VerifyZipOptions): Pr
       // An early check decoded the bytes; what this directory record says about their encryption is checked here.
       const check =
         early && pointsAt(entry, early.span)
-          ? { ...early, problems: [...encryptionProblems(entry, password), ...early.problems] }
+          ? { ...early, problems: [...directoryEncryptionProblems(entry, password), ...early.problems] }
           : await checkEntryData(entry, password);
       for (const problem of check.problems) addProblem(problem);
       const actual = check.actual;
@@ -164,12 +164,21 @@ function pointsAt(entry: Entry, span: EntrySpan | undefined): boolean {
   );
 }
 
+/** What is wrong with an entry's encryption (`aes`: WinZip AES rather than ZipCrypto) for the password given. */
+export function encryptionProblems(
+  name: string,
+  encrypted: boolean,
+  aes: boolean,
+  hasPassword: boolean,
+): string[] {
+  if (!hasPassword && encrypted) return [`entry ${name} is encrypted but no password was given`];
+  if (hasPassword && !encrypted) return [`entry ${name} is not encrypted`];
+  return encrypted && !aes ? [`entry ${name} uses weak ZipCrypto encryption, not AES`] : [];
+}
+
 /** What is wrong with an entry's encryption, as its directory record describes it. */
-function encryptionProblems(entry: Entry, password: string): string[] {
-  const name = entry.filename;
-  if (!password && entry.encrypted) return [`entry ${name} is encrypted but no password was given`];
-  if (password && !entry.encrypted) return [`entry ${name} is not encrypted`];
-  return entry.encrypted && entry.zipCrypto ? [`entry ${name} uses weak ZipCrypto encryption, not AES`] : [];
+function directoryEncryptionProblems(entry: Entry, password: string): string[] {
+  return encryptionProblems(entry.filename, entry.encrypted, !entry.zipCrypto, password !== '');
 }
 
 /**
@@ -179,11 +188,12 @@ function encryptionProblems(entry: Entry, password: string): string[] {
  */
 export async function checkEntryData(entry: FileEntry, password: string): Promise<EntryCheck> {
   const name = entry.filename;
-  const problems = encryptionProblems(entry, password);
+  const problems = directoryEncryptionProblems(entry, password);
   if (!password && entry.encrypted) return { problems };
-  const sink = new HashingWritable();
+  const content = new ContentDigest();
+  const sink = new WritableStream<Uint8Array>({ write: (chunk) => content.update(chunk) });
   try {
-    await entry.getData(sink.writable, {
+    await entry.getData(sink, {
       password: entry.encrypted ? password : undefined,
       checkCrc32: false,
       checkAuthenticationCode: true,
@@ -194,9 +204,9 @@ export async function checkEntryData(entry: FileEntry, password: string): Promis
   }
   // AE-2 entries record no CRC (0): their authentication code, checked above, covers the data.
   const recordsCrc = !entry.encrypted || entry.extraFieldAES?.vendorVersion !== 2;
-  if (recordsCrc && sink.crc !== (entry.signature ?? 0) >>> 0)
+  if (recordsCrc && content.crc !== (entry.signature ?? 0) >>> 0)
     problems.push(`entry ${name} is corrupt: CRC-32 mismatch`);
-  return { actual: sink.result(name), problems };
+  return { actual: content.result(name), problems };
 }
 
 function describeEntryError(name: string, err: unknown): string {
@@ -241,20 +251,19 @@ export async function readAt(handle: FileHandle, position: number, length: numbe
   return done === length ? data : data.subarray(0, done);
 }
 
-/** A web WritableStream that only keeps a running SHA-256, CRC-32 and byte count of what is written to it. */
-class HashingWritable {
+/** A running SHA-256, CRC-32 and byte count of an entry's content as it is decoded. */
+export class ContentDigest {
   readonly #hash = createHash('sha256');
-  #bytes = 0;
+  bytes = 0;
   crc = 0;
-  readonly writable = new WritableStream<Uint8Array>({
-    write: (chunk) => {
-      this.#hash.update(chunk);
-      this.crc = crc32(chunk, this.crc);
-      this.#bytes += chunk.length;
-    },
-  });
+
+  update(chunk: Uint8Array): void {
+    this.#hash.update(chunk);
+    this.crc = crc32(chunk, this.crc);
+    this.bytes += chunk.length;
+  }
 
   result(name: string): ArchivedEntry {
-    return { name, bytes: this.#bytes, sha256: this.#hash.digest('hex') };
+    return { name, bytes: this.bytes, sha256: this.#hash.digest('hex') };
   }
 }

@@ -12,7 +12,7 @@ import { probeCompressibility } from './compressibility.js';
 import { describeError } from './errors.js';
 import { partialArchivePath } from './partial-names.js';
 import { checkDeflateTuning, type ParallelDeflateTuning } from './parallel-deflate.js';
-import { ParallelZipArchive, watchEntrySpans, type EntrySpan } from './zip-engine.js';
+import { ParallelZipArchive, watchEntries, type EntrySpan } from './zip-engine.js';
 
 export interface ZipInputEntry {
   /** Name inside the archive: a plain file name, or a relative path with `/` such as `logs/x.log`. */
@@ -46,12 +46,26 @@ export interface CreateZipOptions {
    * large dump takes): the partial file is removed and the call rejects with the signal's reason.
    */
   signal?: AbortSignal;
+  /** Follows the archive as it is written, e.g. to read each entry back from disk as it lands. */
+  observer?: ArchiveObserver;
+}
+
+/**
+ * Sees an archive being written: its temporary file, how much of it is on disk, and where each entry starts and
+ * ends. Only the promises returned by `opened` and `closed` are awaited; an observer reports its own findings and
+ * must not throw.
+ */
+export interface ArchiveObserver {
+  /** The temporary file exists; `bytesOnDisk()` tells how many of its bytes have been written so far. */
+  opened(file: string, bytesOnDisk: () => number): Promise<void> | void;
+  entryStarted(name: string, headerOffset: number): void;
+  /** The entry's data is written up to `span.dataEnd`; its data descriptor follows up to `span.end`. */
+  entryEnded(span: EntrySpan): void;
   /**
-   * Called once each entry's bytes are on disk in `file` (the archive's temporary name), while later entries are
-   * still being written, so they can be read back early. The archive is renamed to `path` only after every
-   * promise returned here has settled (a rejection is ignored: the callback reports its own findings).
+   * No more entries: the central directory follows (archive complete), or writing failed (`error`). Awaited
+   * before the file is renamed or removed.
    */
-  onEntryWritten?: (span: EntrySpan, file: string) => Promise<void> | void;
+  closed(error?: Error): Promise<void> | void;
 }
 
 /**
@@ -99,9 +113,13 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   const outHash = new HashingPassThrough();
   const out = createWriteStream(tempPath);
   const outClosed = once(out, 'close').catch(() => undefined);
-  const spans = new Map<string, EntrySpan>();
-  watchEntrySpans(archive, (span) => spans.set(span.name, span));
-  const entryCallbacks: Array<Promise<unknown>> = [];
+  const { observer } = opts;
+  if (observer) {
+    watchEntries(archive, {
+      started: (name, offset) => observer.entryStarted(name, offset),
+      ended: (span) => observer.entryEnded(span),
+    });
+  }
   const inputs: Array<{ destroy(): void }> = [];
 
   let failure: Error | undefined;
@@ -129,27 +147,6 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   if (signal?.aborted) onAbort();
   signal?.addEventListener('abort', onAbort, { once: true });
 
-  // Resolves true once the first `bytes` bytes of the archive have reached the file, false if writing failed first.
-  const onDisk = (bytes: number): Promise<boolean> =>
-    new Promise((resolve) => {
-      const check = (): void => {
-        if (out.bytesWritten >= bytes) resolve(true);
-        else if (failure || out.destroyed) resolve(false);
-        else setTimeout(check, 10);
-      };
-      check();
-    });
-  const entryWritten = (name: string): void => {
-    const span = spans.get(name);
-    const callback = opts.onEntryWritten;
-    if (!span || !callback) return;
-    entryCallbacks.push(
-      onDisk(span.end)
-        .then((written) => (written ? callback(span, tempPath) : undefined))
-        .catch(() => undefined),
-    );
-  };
-
   const results: ArchivedEntry[] = [];
   let bytesIn = 0;
   const progress = (n: number): void => {
@@ -160,6 +157,11 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   try {
     const written = pipeline(archive, outHash, out);
     written.catch((err: unknown) => fail(asError(err)));
+    if (observer) {
+      // The observer opens the file for reading: it must exist first.
+      await Promise.race([once(out, 'ready'), failed]);
+      await observer.opened(tempPath, () => out.bytesWritten);
+    }
 
     // One entry at a time: each input file is opened only when its turn comes.
     for await (const entry of entries) {
@@ -193,7 +195,6 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
           sha256: hasher.digest(),
           ...(incompressible ? { incompressible: true } : {}),
         });
-        entryWritten(entry.name);
       } else {
         const raw =
           typeof entry.content === 'function' ? await entry.content(results.slice()) : entry.content;
@@ -206,7 +207,6 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
           bytes: content.length,
           sha256: createHash('sha256').update(content).digest('hex'),
         });
-        entryWritten(entry.name);
       }
     }
 
@@ -216,8 +216,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
     // Resolve only once the file descriptor is closed: the caller may rename, copy or verify it at once.
     await outClosed;
     if (failure) throw failure;
-    await Promise.all(entryCallbacks);
-    if (failure) throw failure;
+    await observer?.closed();
 
     const size = (await stat(tempPath)).size;
     if (size !== outHash.bytes) {
@@ -239,6 +238,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
     for (const input of inputs) input.destroy();
     out.destroy();
     await outClosed;
+    await observer?.closed(error);
     await rm(tempPath, { force: true }).catch(() => undefined);
     throw error;
   } finally {
