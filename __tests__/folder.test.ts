@@ -5,7 +5,12 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyToFolder, describeFolderError, type FolderSourceFile } from '../src/deliver/folder.js';
+import {
+  copyToFolder,
+  describeFolderError,
+  type FolderSourceFile,
+  type GrowingSourceFile,
+} from '../src/deliver/folder.js';
 import { sha256File } from '../src/hash.js';
 
 let dir: string;
@@ -157,6 +162,97 @@ describe('copyToFolder', () => {
       }
     },
   );
+});
+
+describe('copyToFolder with a file still being written', () => {
+  /** The archive's bytes in uneven chunks, a pause between each, as a writer lets them land; optionally failing. */
+  function growing(
+    file: FolderSourceFile,
+    opts: { failAfter?: number; hash?: string; firstAfterMs?: number } = {},
+  ): GrowingSourceFile & { delivered: number } {
+    let finish: (done: { bytes: number; sha256: string }) => void = () => undefined;
+    let fail: (error: Error) => void = () => undefined;
+    const complete = new Promise<{ bytes: number; sha256: string }>((resolve, reject) => {
+      finish = resolve;
+      fail = reject;
+    });
+    complete.catch(() => undefined);
+    const state: GrowingSourceFile & { delivered: number } = {
+      source: file.source,
+      name: file.name,
+      complete,
+      delivered: 0,
+      chunks: produce(),
+    };
+    async function* produce(): AsyncGenerator<Buffer> {
+      const data = await readFile(file.source);
+      await new Promise((resolve) => setTimeout(resolve, opts.firstAfterMs ?? 0));
+      for (let at = 0; at < data.length; at += 700_001) {
+        if (opts.failAfter !== undefined && at >= opts.failAfter) {
+          const error = new Error('the file was not completed: disk full');
+          fail(error);
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        state.delivered = at;
+        yield data.subarray(at, at + 700_001);
+      }
+      finish({ bytes: file.bytes, sha256: opts.hash ?? file.sha256 });
+    }
+    return state;
+  }
+
+  it('copies the bytes as they come, then checks the copy against the hash known at the end', async () => {
+    const folder = path.join(dir, 'growing-ok');
+    const started = Date.now();
+    const result = await copyToFolder({ folder, files: [growing(archive, { firstAfterMs: 400 }), manifest] });
+    expect(result).toMatchObject({ ok: true, bytes: archive.bytes + manifest.bytes });
+    // The time the writer took is not the copy's: its duration (and so its throughput) leaves the wait out.
+    expect(result.durationMs).toBeLessThanOrEqual(Date.now() - started - 400);
+    expect(result.files[0]).toEqual({
+      name: archive.name,
+      path: path.join(folder, archive.name),
+      bytes: archive.bytes,
+      sha256: archive.sha256,
+      verified: true,
+    });
+    expect((await readFile(path.join(folder, archive.name))).equals(await readFile(archive.source))).toBe(
+      true,
+    );
+    expect(await list(folder)).toEqual([manifest.name, archive.name].sort());
+  });
+
+  it('a writer that fails midway fails the copy, naming the source, and leaves nothing', async () => {
+    const folder = path.join(dir, 'growing-fail');
+    const source = growing(archive, { failAfter: 1_500_000 });
+    const result = await copyToFolder({ folder, files: [source, manifest] });
+    expect(result.ok).toBe(false);
+    expect(result.error).toBe(
+      `${archive.name}: cannot read source ${archive.source}: the file was not completed: disk full`,
+    );
+    expect(source.delivered).toBeGreaterThan(0);
+    expect(await list(folder)).toEqual([]);
+  });
+
+  it('a copy that does not match the hash the writer computed is refused and not left behind', async () => {
+    const folder = path.join(dir, 'growing-mismatch');
+    const result = await copyToFolder({ folder, files: [growing(archive, { hash: 'b'.repeat(64) })] });
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/changed: .* expected \d+ bytes, SHA-256 b{64}$/);
+    expect(await list(folder)).toEqual([]);
+  });
+
+  it('a file already there is compared once the hash is known: same content counts, other content is kept', async () => {
+    const folder = path.join(dir, 'growing-existing');
+    await mkdir(folder);
+    await writeFile(path.join(folder, archive.name), await readFile(archive.source));
+    expect(await copyToFolder({ folder, files: [growing(archive)] })).toMatchObject({ ok: true });
+    await writeFile(path.join(folder, archive.name), 'other');
+    const result = await copyToFolder({ folder, files: [growing(archive)] });
+    expect(result.error).toMatch(/already exists in .* with different content; it was not overwritten/);
+    expect(await readFile(path.join(folder, archive.name), 'utf8')).toBe('other');
+    expect(await list(folder)).toEqual([archive.name]);
+  });
 });
 
 describe('describeFolderError', () => {

@@ -1,20 +1,22 @@
-// Issue 7: a folder gets the archive while its last entries are still being read back; the manifest, which makes
-// the copy a backup set, follows only once the archive verified, and a copy of an archive that fails is removed.
-// The verification is held (or made to fail) through a wrapper around the real createVerifiedZipArchive, so the
-// order is proven by what is on disk at that moment, not by timing.
+// Issue 7: a folder gets the archive as it is written and while it is read back; the manifest, which makes the
+// copy a backup set, follows only once the archive verified, and a copy of an archive that fails is removed.
+// The writer's end and the verification are held (or the verification made to fail) through a wrapper around the
+// real createVerifiedZipArchive, so the order is proven by what is on disk at that moment, not by timing.
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { VerifiedZip } from '../src/archive/verified-zip.js';
 import type { VerifyZipResult } from '../src/archive/zip-verify.js';
+import type { ArchiveObserver } from '../src/archive/zip-writer.js';
 import { eventually } from './helpers/files.js';
 import { pipelineScenario, runPipeline } from './helpers/pipeline-run.js';
 
-/** Replaces the verification of the archive being written, given the real one. */
+/** Replaces the verification of the archive being written, given the real one; observes the writer too. */
 const hook = vi.hoisted(() => ({
   verification: undefined as
     undefined | ((real: Promise<VerifyZipResult>, archivePath: string) => Promise<VerifyZipResult>),
+  observer: undefined as undefined | ArchiveObserver,
 }));
 
 vi.mock('../src/archive/verified-zip.js', async (importOriginal) => {
@@ -24,7 +26,9 @@ vi.mock('../src/archive/verified-zip.js', async (importOriginal) => {
     createVerifiedZipArchive: async (
       ...args: Parameters<typeof original.createVerifiedZipArchive>
     ): Promise<VerifiedZip> => {
-      const written = await original.createVerifiedZipArchive(...args);
+      const [opts] = args;
+      const observers = [...(opts.observers ?? []), ...(hook.observer ? [hook.observer] : [])];
+      const written = await original.createVerifiedZipArchive({ ...opts, observers });
       const replace = hook.verification;
       return replace
         ? { ...written, verification: replace(written.verification, written.archive.path) }
@@ -43,7 +47,54 @@ const scenario = async () => {
   return { s, folders };
 };
 
-describe('copies to folders while the archive is read back', () => {
+describe('copies to folders while the archive is written and read back', () => {
+  it('each folder has the whole archive under a hidden name before the archive itself is complete', async () => {
+    const { s, folders } = await scenario();
+    const seen: Array<{ partial: boolean; archiveThere: boolean }> = [];
+    let file = '';
+    let bytesOnDisk: () => number = () => 0;
+    hook.observer = {
+      opened: (temp, onDisk) => {
+        file = temp;
+        bytesOnDisk = onDisk;
+      },
+      entryStarted: () => undefined,
+      entryEnded: () => undefined,
+      // The writer waits for this before it renames the file to the archive's name.
+      closed: async (error) => {
+        if (error) return;
+        const final = path.join(
+          path.dirname(file),
+          path.basename(file).replace(/^\.(.*)\.partial-.*$/, '$1'),
+        );
+        for (const folder of folders) {
+          const partial = await eventually(async () => {
+            const names = (await readdir(folder)).filter((n) => n.includes('.partial-'));
+            const sizes = await Promise.all(
+              names.map((n) => stat(path.join(folder, n)).then((st) => st.size)),
+            );
+            return sizes.includes(bytesOnDisk());
+          });
+          seen.push({ partial, archiveThere: existsSync(final) });
+        }
+      },
+    };
+    try {
+      const { report } = await runPipeline(s);
+      expect(seen).toEqual([
+        { partial: true, archiveThere: false },
+        { partial: true, archiveThere: false },
+      ]);
+      expect(report.status).toBe('success');
+      const archive = report.archives[0]!;
+      for (const folder of folders) {
+        expect((await readdir(folder)).sort()).toEqual([archive.name, `${archive.name}.manifest.json`]);
+      }
+    } finally {
+      hook.observer = undefined;
+    }
+  });
+
   it('the archive is copied before its verification ends, its manifest only after', async () => {
     const { s, folders } = await scenario();
     const seen: Array<{ archive: boolean; manifest: boolean }> = [];

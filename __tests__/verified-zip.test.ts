@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Uint8ArrayReader, Uint8ArrayWriter, ZipReader, ZipWriter } from '@zip.js/zip.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GrowingFile, GrowingFileStopped } from '../src/archive/growing-file.js';
 import { createVerifiedZipArchive } from '../src/archive/verified-zip.js';
 import type { EntrySpan } from '../src/archive/zip-engine.js';
 import { ZipFollower } from '../src/archive/zip-follow.js';
@@ -122,7 +123,7 @@ describe.each([
       entries: slowEntries(),
       level: 6,
       password,
-      observer: seen,
+      observers: [seen],
     });
     const { spans } = seen;
     expect(spans.map((s) => s.name)).toEqual(entries().map((e) => e.name));
@@ -184,30 +185,32 @@ describe.each([
       entries: entries(),
       level: 6,
       password,
-      observer: {
-        opened: (temp, bytesOnDisk) => {
-          file = temp;
-          onDisk = bytesOnDisk;
-          return follower.opened(temp, () => Math.min(gate ?? Infinity, bytesOnDisk()));
+      observers: [
+        {
+          opened: (temp, bytesOnDisk) => {
+            file = temp;
+            onDisk = bytesOnDisk;
+            return follower.opened(temp, () => Math.min(gate ?? Infinity, bytesOnDisk()));
+          },
+          entryStarted: (name, headerOffset) => {
+            if (name === 'HR.dmp') gate = headerOffset;
+            follower.entryStarted(name, headerOffset);
+          },
+          entryEnded: (span) => {
+            follower.entryEnded(span);
+            if (span.name !== 'HR.dmp') return;
+            flipped = (async () => {
+              await eventually(() => onDisk() >= span.end);
+              await flipByte(file, Math.floor((span.headerOffset + span.dataEnd) / 2));
+              gate = undefined;
+            })();
+          },
+          closed: async (error) => {
+            await flipped;
+            follower.closed(error);
+          },
         },
-        entryStarted: (name, headerOffset) => {
-          if (name === 'HR.dmp') gate = headerOffset;
-          follower.entryStarted(name, headerOffset);
-        },
-        entryEnded: (span) => {
-          follower.entryEnded(span);
-          if (span.name !== 'HR.dmp') return;
-          flipped = (async () => {
-            await eventually(() => onDisk() >= span.end);
-            await flipByte(file, Math.floor((span.headerOffset + span.dataEnd) / 2));
-            gate = undefined;
-          })();
-        },
-        closed: async (error) => {
-          await flipped;
-          follower.closed(error);
-        },
-      },
+      ],
     });
     const checks = await follower.checks();
     const { problems, actual } = checks.get('HR.dmp')!;
@@ -245,18 +248,20 @@ describe.each([
       entries: entries(),
       level: 6,
       password,
-      observer: {
-        ...recorder(follower),
-        opened: (temp, bytesOnDisk) => {
-          file = temp;
-          return follower.opened(temp, bytesOnDisk);
+      observers: [
+        {
+          ...recorder(follower),
+          opened: (temp, bytesOnDisk) => {
+            file = temp;
+            return follower.opened(temp, bytesOnDisk);
+          },
+          // The flip must land before the file is renamed.
+          closed: async () => {
+            await flipped;
+            follower.closed();
+          },
         },
-        // The flip must land before the file is renamed.
-        closed: async () => {
-          await flipped;
-          follower.closed();
-        },
-      },
+      ],
     });
     const verified = await follower.checks();
     expect(verified.get('HR.dmp')?.problems).toEqual([]);
@@ -285,7 +290,7 @@ describe('ZipFollower on a finished archive', () => {
         entries: entries(),
         level: 6,
         password: kind === 'aes' ? PASSWORD : '',
-        observer: seen,
+        observers: [seen],
       });
       recorded[kind] = { file, events: seen.events };
     }
@@ -431,11 +436,67 @@ describe('ZipFollower on a finished archive', () => {
   });
 });
 
+describe('GrowingFile', () => {
+  it("gives the archive's bytes as they land, before it is complete, and exactly the finished file", async () => {
+    const out = path.join(dir, 'growing.zip');
+    const growing = new GrowingFile();
+    const received: Buffer[] = [];
+    const reading = (async () => {
+      for await (const chunk of growing.chunks()) received.push(chunk);
+    })();
+    async function* slowEntries(): AsyncIterable<ZipInputEntry> {
+      const [head, ...rest] = entries();
+      yield head!;
+      // The reader has HR.dmp's bytes while the archive is still waiting for its next entry.
+      expect(await eventually(() => received.length > 0)).toBe(true);
+      expect(growing.complete).toBe(false);
+      yield* rest;
+    }
+    const archive = await createZipArchive({
+      path: out,
+      entries: slowEntries(),
+      level: 6,
+      observers: [growing],
+    });
+    await reading;
+    const copy = Buffer.concat(received);
+    expect(copy.length).toBe(archive.bytes);
+    expect(copy.equals(await readFile(out))).toBe(true);
+  });
+
+  it('a writer that fails makes its readers fail, saying why', async () => {
+    const growing = new GrowingFile();
+    const reading = (async () => {
+      for await (const chunk of growing.chunks()) void chunk;
+    })();
+    reading.catch(() => undefined);
+    const controller = new AbortController();
+    async function* failing(): AsyncIterable<ZipInputEntry> {
+      yield { name: 'HR.dmp', file: big };
+      controller.abort(new Error('cancelled by the test'));
+      yield { name: 'SALES.dmp', file: random };
+    }
+    const out = path.join(dir, 'growing-failed', 'x.zip');
+    await expect(
+      createZipArchive({
+        path: out,
+        entries: failing(),
+        level: 6,
+        observers: [growing],
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow('cancelled by the test');
+    await expect(reading).rejects.toThrow(GrowingFileStopped);
+    await expect(reading).rejects.toThrow('the file was not completed: cancelled by the test');
+    expect(await readdir(path.dirname(out))).toEqual([]);
+  });
+});
+
 describe('verifyZipArchive with early checks', () => {
   it('uses an early check only when the directory record points at exactly the bytes it decoded', async () => {
     const out = path.join(dir, 'reuse.zip');
     const seen = recorder();
-    const archive = await createZipArchive({ path: out, entries: entries(), level: 6, observer: seen });
+    const archive = await createZipArchive({ path: out, entries: entries(), level: 6, observers: [seen] });
     const span = seen.spans.find((s) => s.name === 'HR.dmp')!;
     // A check that "found" other content: used as is when its span matches the directory...
     const liar: EntryCheck = {

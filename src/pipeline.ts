@@ -7,10 +7,16 @@
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isPartialArchiveName } from './archive/partial-names.js';
+import { GrowingFile } from './archive/growing-file.js';
 import { createVerifiedZipArchive } from './archive/verified-zip.js';
 import type { ZipInputEntry } from './archive/zip-writer.js';
 import type { Credential, OracleDatabase } from './database/database.js';
-import { copyToFolder, type FolderDeliveryResult, type FolderSourceFile } from './deliver/folder.js';
+import {
+  copyToFolder,
+  type FolderDeliveryResult,
+  type FolderSourceFile,
+  type GrowingSourceFile,
+} from './deliver/folder.js';
 import { openSftpPlace, sftpLabel, uploadToSftp } from './deliver/sftp.js';
 import { sha256File } from './hash.js';
 import { applyIgnoreCodes, classifyExport } from './export/classify.js';
@@ -1159,10 +1165,23 @@ async function writeAndDeliver(
     };
   }
 
-  // Copies of the archive to local folders made while it is still being read back (overlap only).
+  // Copies of the archive to local folders, made as it is written (overlap only): they read the file as its bytes
+  // land and check the copy once it is complete. Without its manifest a copy is an incomplete set, and it is removed
+  // again if the archive fails. SFTP waits for the verification: a remote copy cannot be taken back as surely.
   const earlyCopies = new Map<string, Promise<FolderDeliveryResult>>();
+  const growing =
+    overlap && !deps.signal?.aborted && settings.copyTo.length > 0 ? new GrowingFile() : undefined;
+  let settle: { resolve(done: ArchiveDone): void; reject(error: unknown): void } | undefined;
+  if (growing) {
+    const complete = new Promise<ArchiveDone>((resolve, reject) => (settle = { resolve, reject }));
+    complete.catch(() => undefined);
+    for (const folder of settings.copyTo) {
+      const file = { source: archivePath, name: archiveName, chunks: growing.chunks(), complete };
+      earlyCopies.set(folder, startFolderCopy(folder, file, log));
+    }
+  }
   try {
-    // Each entry is read back from disk as soon as it is written; the finished archive is checked once more.
+    // Each entry is read back from disk as it is written; the finished archive is checked once more.
     const written = await createVerifiedZipArchive({
       path: archivePath,
       entries: zipEntries(),
@@ -1170,21 +1189,21 @@ async function writeAndDeliver(
       password: settings.archivePassword || undefined,
       // A cancelled run stops the zip mid-entry: the runner kills the step seconds after cancelling it.
       signal: deps.signal,
+      observers: growing ? [growing] : [],
     });
     const result = written.archive;
+    settle?.resolve({ bytes: result.bytes, sha256: result.sha256 });
     Object.assign(archiveReport, { bytes: result.bytes, sha256: result.sha256, entries: result.entries });
     archiveReport.schemas = set.schemas.map((s) => s.name);
-    // Folders get the archive while its last entries are read back: without its manifest a copy is an incomplete
-    // set, and it is removed again if the archive fails. SFTP waits: a remote copy cannot be taken back as surely.
-    if (overlap && !deps.signal?.aborted) {
-      const file = { source: archivePath, name: archiveName, sha256: result.sha256, bytes: result.bytes };
-      for (const folder of settings.copyTo) earlyCopies.set(folder, startFolderCopy(folder, file, log));
-    }
     const verification = await written.verification;
     archiveReport.verified = verification.ok;
     archiveReport.problems = verification.problems;
   } catch (error) {
-    if (error instanceof RunCancelledError) throw error;
+    settle?.reject(error);
+    if (error instanceof RunCancelledError) {
+      await withdrawCopies(earlyCopies, log);
+      throw error;
+    }
     archiveReport.problems.push((error as Error).message);
   }
   archiveReport.schemas = set.schemas.map((s) => s.name);
@@ -1284,8 +1303,18 @@ function unexpectedDeliveryFailure(
   };
 }
 
+/** The size and SHA-256 of a complete archive, as its writer computed them. */
+interface ArchiveDone {
+  bytes: number;
+  sha256: string;
+}
+
 /** Starts copying one file (the archive) to a folder, logging it; never rejects. */
-function startFolderCopy(folder: string, file: FolderSourceFile, log: RunLog): Promise<FolderDeliveryResult> {
+function startFolderCopy(
+  folder: string,
+  file: FolderSourceFile | GrowingSourceFile,
+  log: RunLog,
+): Promise<FolderDeliveryResult> {
   log.info(`copying ${file.name} to ${folder}`);
   return copyToFolder({ folder, files: [file] }).catch((error: unknown): FolderDeliveryResult => ({
     folder,

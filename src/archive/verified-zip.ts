@@ -23,12 +23,10 @@ export interface VerifiedZip {
  * Resolves once the archive is complete; its verification goes on and is given as a promise, so that copies of
  * the archive can start meanwhile.
  */
-export async function createVerifiedZipArchive(
-  opts: Omit<CreateZipOptions, 'observer'>,
-): Promise<VerifiedZip> {
+export async function createVerifiedZipArchive(opts: CreateZipOptions): Promise<VerifiedZip> {
   const password = opts.password ?? '';
   const follower = new ZipFollower({ password, signal: opts.signal });
-  const archive = await createZipArchive({ ...opts, observer: follower });
+  const archive = await createZipArchive({ ...opts, observers: [follower, ...(opts.observers ?? [])] });
   const verification = (async (): Promise<VerifyZipResult> =>
     verifyZipArchive(archive.path, {
       password,

@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { createInflateRaw } from 'node:zlib';
 import { describeError } from './errors.js';
+import { GrowingFile, GrowingFileStopped, MIN_READ, READ_SIZE } from './growing-file.js';
 import { WinZipAesDecryptor } from './winzip-aes.js';
 import type { EntrySpan } from './zip-engine.js';
 import { ContentDigest, encryptionProblems, readAt, type EntryCheck } from './zip-verify.js';
@@ -17,12 +18,6 @@ const METHOD_AES = 99;
 const FLAG_ENCRYPTED = 0x01;
 const FLAG_DATA_DESCRIPTOR = 0x08;
 const MAGIC32 = 0xffffffff;
-/** Reads of at most 1 MiB, and of at least 256 KiB while the entry is still growing (fewer, larger reads). */
-const READ_SIZE = 1024 * 1024;
-const MIN_READ = 256 * 1024;
-/** How often a growing file is looked at again while its entry waits for bytes. */
-const POLL_MS = 10;
-
 export interface ZipFollowerOptions {
   /** '' when the archive is not encrypted. */
   password: string;
@@ -37,48 +32,6 @@ interface Job {
   name: string;
   headerOffset: number;
   span?: EntrySpan;
-}
-
-class Stopped extends Error {}
-
-/** How far the writer has got: bytes on disk, whether it is done, and a way to wait for either to change. */
-class WriteProgress {
-  bytesOnDisk: () => number = () => 0;
-  /** The writer has no more entries: every byte of them is on disk. */
-  complete = false;
-  stopped?: Error;
-  readonly #waiters = new Set<() => void>();
-
-  /** Waits until `ready()` holds, looking again at each event of the writer and every few milliseconds. */
-  async until(ready: () => boolean): Promise<void> {
-    for (;;) {
-      if (this.stopped) throw this.stopped;
-      if (ready()) return;
-      await this.wait(true);
-    }
-  }
-
-  /** Resolves at the writer's next event, or after a few milliseconds with `poll` (bytes land without events). */
-  wait(poll: boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        this.#waiters.delete(wake);
-        resolve();
-      };
-      const timer = poll ? setTimeout(wake, POLL_MS) : undefined;
-      this.#waiters.add(wake);
-    });
-  }
-
-  notify(): void {
-    for (const wake of [...this.#waiters]) wake();
-  }
-
-  stop(): void {
-    this.stopped ??= new Stopped('stopped');
-    this.notify();
-  }
 }
 
 /**
@@ -98,21 +51,21 @@ export class ZipFollower implements ArchiveObserver {
   readonly #onChecked?: (check: EntryCheck) => void;
   readonly #jobs: Job[] = [];
   readonly #checks = new Map<string, EntryCheck>();
-  readonly #progress = new WriteProgress();
+  readonly #progress = new GrowingFile();
   readonly #signal?: AbortSignal;
-  readonly #onAbort = (): void => this.#progress.stop();
+  readonly #onAbort = (): void => this.#progress.stop('aborted');
   #running: Promise<void> = Promise.resolve();
 
   constructor(opts: ZipFollowerOptions) {
     this.#password = Buffer.from(opts.password, 'utf8');
     this.#onChecked = opts.onChecked;
     this.#signal = opts.signal;
-    if (this.#signal?.aborted) this.#progress.stop();
+    if (this.#signal?.aborted) this.#progress.stop('aborted');
     this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
   async opened(file: string, bytesOnDisk: () => number): Promise<void> {
-    this.#progress.bytesOnDisk = bytesOnDisk;
+    this.#progress.opened(file, bytesOnDisk);
     // Without a handle nothing is checked early: the final pass then decodes every entry itself.
     const handle = await open(file, 'r').catch(() => undefined);
     if (handle) this.#running = this.#run(handle);
@@ -121,20 +74,18 @@ export class ZipFollower implements ArchiveObserver {
 
   entryStarted(name: string, headerOffset: number): void {
     this.#jobs.push({ name, headerOffset });
-    this.#progress.notify();
+    this.#progress.entryStarted();
   }
 
   entryEnded(span: EntrySpan): void {
     const job = this.#jobs.findLast((j) => j.headerOffset === span.headerOffset);
     if (job) job.span = span;
-    this.#progress.notify();
+    this.#progress.entryEnded();
   }
 
   /** On failure, resolves once the file is closed, so that the writer can remove it. */
   async closed(error?: Error): Promise<void> {
-    if (error) this.#progress.stop();
-    this.#progress.complete = true;
-    this.#progress.notify();
+    this.#progress.closed(error);
     if (error) await this.#running.catch(() => undefined);
     if (error) this.#detach();
   }
@@ -154,11 +105,11 @@ export class ZipFollower implements ArchiveObserver {
     const progress = this.#progress;
     try {
       for (let i = 0; ; i++) {
-        while (!this.#jobs[i] && !progress.complete && !progress.stopped) await progress.wait(false);
+        await progress.until(() => this.#jobs[i] !== undefined || progress.complete, false);
         const job = this.#jobs[i];
-        if (!job || progress.stopped) return;
+        if (!job) return;
         const check = await this.#check(new EntryReader(handle, job, progress)).catch((err: unknown) => {
-          if (err instanceof Stopped) throw err;
+          if (err instanceof GrowingFileStopped) throw err;
           // An I/O error (EIO, a file removed from under us): the final pass reads the entry once more.
           return { problems: [`entry ${job.name} cannot be read back: ${describeError(err)}`] };
         });
@@ -166,7 +117,7 @@ export class ZipFollower implements ArchiveObserver {
         this.#onChecked?.(check);
       }
     } catch (err) {
-      if (!(err instanceof Stopped)) throw err;
+      if (!(err instanceof GrowingFileStopped)) throw err;
     } finally {
       this.#detach();
       await handle.close().catch(() => undefined);
@@ -192,7 +143,7 @@ export class ZipFollower implements ArchiveObserver {
 
     const content = new ContentDigest();
     const decoded = await reader.decode(frame, content, this.#password).catch((err: unknown): Decoded => {
-      if (err instanceof Stopped) throw err;
+      if (err instanceof GrowingFileStopped) throw err;
       const problem = `entry ${name} cannot be read (corrupt or truncated archive): ${describeError(err)}`;
       return { complete: false, problems: [problem] };
     });
@@ -235,10 +186,10 @@ interface Decoded {
 class EntryReader {
   readonly job: Job;
   readonly #handle: FileHandle;
-  readonly #progress: WriteProgress;
+  readonly #progress: GrowingFile;
   readonly #where: string;
 
-  constructor(handle: FileHandle, job: Job, progress: WriteProgress) {
+  constructor(handle: FileHandle, job: Job, progress: GrowingFile) {
     this.job = job;
     this.#handle = handle;
     this.#progress = progress;

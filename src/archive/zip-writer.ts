@@ -46,8 +46,8 @@ export interface CreateZipOptions {
    * large dump takes): the partial file is removed and the call rejects with the signal's reason.
    */
   signal?: AbortSignal;
-  /** Follows the archive as it is written, e.g. to read each entry back from disk as it lands. */
-  observer?: ArchiveObserver;
+  /** Follow the archive as it is written, e.g. to read each entry back or copy it as its bytes land. */
+  observers?: ArchiveObserver[];
 }
 
 /**
@@ -113,11 +113,11 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   const outHash = new HashingPassThrough();
   const out = createWriteStream(tempPath);
   const outClosed = once(out, 'close').catch(() => undefined);
-  const { observer } = opts;
-  if (observer) {
+  const observers = opts.observers ?? [];
+  if (observers.length > 0) {
     watchEntries(archive, {
-      started: (name, offset) => observer.entryStarted(name, offset),
-      ended: (span) => observer.entryEnded(span),
+      started: (name, offset) => observers.forEach((o) => o.entryStarted(name, offset)),
+      ended: (span) => observers.forEach((o) => o.entryEnded(span)),
     });
   }
   const inputs: Array<{ destroy(): void }> = [];
@@ -157,10 +157,10 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   try {
     const written = pipeline(archive, outHash, out);
     written.catch((err: unknown) => fail(asError(err)));
-    if (observer) {
-      // The observer opens the file for reading: it must exist first.
+    if (observers.length > 0) {
+      // Observers open the file for reading: it must exist first.
       await Promise.race([once(out, 'ready'), failed]);
-      await observer.opened(tempPath, () => out.bytesWritten);
+      await Promise.all(observers.map((o) => o.opened(tempPath, () => out.bytesWritten)));
     }
 
     // One entry at a time: each input file is opened only when its turn comes.
@@ -216,7 +216,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
     // Resolve only once the file descriptor is closed: the caller may rename, copy or verify it at once.
     await outClosed;
     if (failure) throw failure;
-    await observer?.closed();
+    await Promise.all(observers.map((o) => o.closed()));
 
     const size = (await stat(tempPath)).size;
     if (size !== outHash.bytes) {
@@ -238,7 +238,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
     for (const input of inputs) input.destroy();
     out.destroy();
     await outClosed;
-    await observer?.closed(error);
+    await Promise.all(observers.map((o) => o.closed(error)));
     await rm(tempPath, { force: true }).catch(() => undefined);
     throw error;
   } finally {

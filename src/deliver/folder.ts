@@ -14,6 +14,18 @@ export interface FolderSourceFile {
   bytes: number;
 }
 
+/** A file still being written when its copy starts: its bytes come as they land, its size and hash at the end. */
+export interface GrowingSourceFile {
+  /** Where the file is once complete (read again only to tell a changed source from a bad copy). */
+  source: string;
+  /** Plain file name at the destination (no folders). */
+  name: string;
+  /** Its bytes in order, as they are written; ends when it is complete, throws if writing it fails. */
+  chunks: AsyncIterable<Buffer>;
+  /** Its size and SHA-256 as computed while it was written; rejects if writing it fails. */
+  complete: Promise<{ bytes: number; sha256: string }>;
+}
+
 export interface FolderDeliveredFile {
   name: string;
   path: string;
@@ -29,6 +41,7 @@ export interface FolderDeliveryResult {
   files: FolderDeliveredFile[];
   /** Why the destination failed, in words. */
   error?: string;
+  /** Time spent copying and checking; waiting for the bytes of a file still being written is not counted. */
   durationMs: number;
   /** Total size of the verified files at the destination. */
   bytes: number;
@@ -39,21 +52,24 @@ export interface FolderDeliveryResult {
  * written under a hidden temporary name, flushed to disk, read back and compared (size and SHA-256) with the
  * expected values, then renamed to its final name. A file already there with the same content counts as
  * delivered; one with other content is never overwritten. The first failure stops this destination.
+ * A file still being written (GrowingSourceFile) is copied as it grows and checked once it is complete.
  */
 export async function copyToFolder(opts: {
   folder: string;
-  files: FolderSourceFile[];
+  files: Array<FolderSourceFile | GrowingSourceFile>;
 }): Promise<FolderDeliveryResult> {
   const started = Date.now();
   const { folder } = opts;
   for (const file of opts.files) checkName(file.name);
   const files: FolderDeliveredFile[] = [];
+  // Time spent waiting for a growing file's bytes is the writer's, not the copy's.
+  const waiting = { ms: 0 };
   const result = (error?: string): FolderDeliveryResult => ({
     folder,
     ok: error === undefined,
     files,
     ...(error === undefined ? {} : { error }),
-    durationMs: Date.now() - started,
+    durationMs: Date.now() - started - waiting.ms,
     bytes: files.reduce((sum, f) => sum + f.bytes, 0),
   });
 
@@ -64,7 +80,7 @@ export async function copyToFolder(opts: {
   }
   for (const file of opts.files) {
     try {
-      files.push(await copyOne(folder, file));
+      files.push(await copyOne(folder, file, waiting));
     } catch (err) {
       const message = err instanceof DeliveryError ? err.message : describeFolderError(folder, err);
       return result(`${file.name}: ${message}`);
@@ -76,62 +92,94 @@ export async function copyToFolder(opts: {
 /** A failure already described in words. */
 class DeliveryError extends Error {}
 
-async function copyOne(folder: string, file: FolderSourceFile): Promise<FolderDeliveredFile> {
+async function copyOne(
+  folder: string,
+  file: FolderSourceFile | GrowingSourceFile,
+  waiting: { ms: number },
+): Promise<FolderDeliveredFile> {
   const finalPath = path.join(folder, file.name);
-  const delivered = {
+  const delivered = (bytes: number, sha256: string): FolderDeliveredFile => ({
     name: file.name,
     path: finalPath,
-    bytes: file.bytes,
-    sha256: file.sha256,
+    bytes,
+    sha256,
     verified: true,
-  };
-  const wanted = file.sha256.toLowerCase();
-  if (await matchesExisting(finalPath, file.bytes, wanted, folder)) return delivered;
+  });
+  const growing = 'chunks' in file ? file : undefined;
+  const known = 'chunks' in file ? undefined : file;
+  // A growing file's content is known only at its end: a file already there is compared then.
+  if (known && (await matchesExisting(finalPath, known.bytes, known.sha256.toLowerCase(), folder)))
+    return delivered(known.bytes, known.sha256);
 
   const partial = path.join(folder, `.${file.name}.partial-${randomBytes(6).toString('hex')}`);
   try {
-    await writeCopy(file.source, partial);
+    const chunks = growing ? timed(growing.chunks, waiting) : fileChunks(file.source);
+    await writeCopy(chunks, file.source, partial);
+    const waitedFrom = Date.now();
+    const { bytes, sha256 } = known ?? (await growing!.complete);
+    waiting.ms += Date.now() - waitedFrom;
+    const wanted = sha256.toLowerCase();
     // Reading the copy back proves what landed. The source is not hashed on the way (the expected hash is known):
     // only when the copy does not match is the source read again, to say which of the two is wrong.
     const copy = await sha256File(partial);
-    if (copy.bytes !== file.bytes || copy.sha256 !== wanted) {
+    if (copy.bytes !== bytes || copy.sha256 !== wanted) {
       const source = await sha256File(file.source).catch(() => undefined);
-      if (source && (source.bytes !== file.bytes || source.sha256 !== wanted)) {
+      if (source && (source.bytes !== bytes || source.sha256 !== wanted)) {
         throw new DeliveryError(
           `source ${file.source} changed: ${source.bytes} bytes, SHA-256 ${source.sha256}; ` +
-            `expected ${file.bytes} bytes, SHA-256 ${wanted}`,
+            `expected ${bytes} bytes, SHA-256 ${wanted}`,
         );
       }
       throw new DeliveryError(
         `copy in ${folder} does not match: ${copy.bytes} bytes, SHA-256 ${copy.sha256}; ` +
-          `expected ${file.bytes} bytes, SHA-256 ${wanted}`,
+          `expected ${bytes} bytes, SHA-256 ${wanted}`,
       );
     }
     // Checked again just before the rename, which would replace a file that appeared in the meantime.
-    if (await matchesExisting(finalPath, file.bytes, wanted, folder)) {
+    if (await matchesExisting(finalPath, bytes, wanted, folder)) {
       await rm(partial, { force: true });
-      return delivered;
+      return delivered(bytes, sha256);
     }
     await rename(partial, finalPath);
     await syncFolder(folder);
-    return delivered;
+    return delivered(bytes, sha256);
   } catch (err) {
     await rm(partial, { force: true }).catch(() => undefined);
     throw err;
   }
 }
 
-/**
- * Streams `source` into a new file `target` and flushes it to disk. A plain read/write loop keeps source and
- * destination errors apart ("disk full" must not blame the source) and memory flat.
- */
-async function writeCopy(source: string, target: string): Promise<void> {
-  const handle = await open(target, 'wx');
-  const input = createReadStream(source, { highWaterMark: 1024 * 1024 });
+/** `chunks`, adding the time spent waiting for each to `waiting.ms`. */
+async function* timed(chunks: AsyncIterable<Buffer>, waiting: { ms: number }): AsyncGenerator<Buffer> {
+  const input = chunks[Symbol.asyncIterator]();
   try {
-    const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     for (;;) {
-      const next = await chunks.next().catch((err: NodeJS.ErrnoException) => {
+      const from = Date.now();
+      const next = await input.next();
+      waiting.ms += Date.now() - from;
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await input.return?.();
+  }
+}
+
+/** A file's content in 1 MiB chunks; the file is opened on the first read, when a reader is there for its errors. */
+async function* fileChunks(file: string): AsyncGenerator<Buffer> {
+  yield* createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>;
+}
+
+/**
+ * Writes `chunks` (the content of `source`) into a new file `target` and flushes it to disk. A plain read/write
+ * loop keeps source and destination errors apart ("disk full" must not blame the source) and memory flat.
+ */
+async function writeCopy(chunks: AsyncIterable<Buffer>, source: string, target: string): Promise<void> {
+  const handle = await open(target, 'wx');
+  const input = chunks[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await input.next().catch((err: Error) => {
         throw new DeliveryError(`cannot read source ${source}: ${err.message}`);
       });
       if (next.done) break;
@@ -143,7 +191,8 @@ async function writeCopy(source: string, target: string): Promise<void> {
     // On disk before reading back, so the check does not only see what a later crash could lose.
     await handle.sync();
   } finally {
-    input.destroy();
+    // Stops the source early on a failure (closes its file).
+    await input.return?.().catch(() => undefined);
     await handle.close().catch(() => undefined);
   }
 }
