@@ -442,7 +442,8 @@ describe('GrowingFile', () => {
     const growing = new GrowingFile();
     const received: Buffer[] = [];
     const reading = (async () => {
-      for await (const chunk of growing.chunks()) received.push(chunk);
+      // A chunk is only valid until the next one is asked for: keep a copy.
+      for await (const chunk of growing.chunks()) received.push(Buffer.from(chunk));
     })();
     async function* slowEntries(): AsyncIterable<ZipInputEntry> {
       const [head, ...rest] = entries();

@@ -1,15 +1,28 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
-/** SHA-256 and size of a file, read as a stream so memory stays flat whatever the size. */
+/**
+ * SHA-256 and size of a file, read through one reused 1 MiB buffer: memory stays flat whatever the size, and a
+ * file read at page-cache speed leaves no trail of buffers for the garbage collector (a read stream allocates one
+ * per chunk: two such checks at once added some 35 MiB to the action's peak).
+ */
 export async function sha256File(path: string): Promise<{ sha256: string; bytes: number }> {
-  const hasher = new HashingPassThrough();
-  // Drain the hasher's readable side so the data keeps flowing; nothing is kept.
-  hasher.resume();
-  await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), hasher);
-  return { sha256: hasher.digest(), bytes: hasher.bytes };
+  const handle = await open(path, 'r');
+  try {
+    const hash = createHash('sha256');
+    const buffer = Buffer.allocUnsafe(1024 * 1024);
+    let bytes = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      bytes += bytesRead;
+    }
+    return { sha256: hash.digest('hex'), bytes };
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }
 
 /** Passes data through unchanged while counting bytes and computing their SHA-256. */

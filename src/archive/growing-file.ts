@@ -92,17 +92,19 @@ export class GrowingFile implements ArchiveObserver {
 
   /**
    * The file's bytes from its start, each chunk once it is on disk, ending when the writer has finished it.
-   * Throws GrowingFileStopped if the writer fails first.
+   * Throws GrowingFileStopped if the writer fails first. Each chunk is valid only until the next one is asked for
+   * (one buffer is reused: a copy that runs for hours leaves no trail of buffers behind).
    */
   async *chunks(): AsyncGenerator<Buffer> {
     await this.until(() => this.#file !== undefined);
     const handle = await open(this.#file!, 'r');
+    const buffer = Buffer.allocUnsafe(READ_SIZE);
     try {
       for (let position = 0; ;) {
         await this.until(() => this.#complete || this.bytesOnDisk() - position >= MIN_READ);
         const available = this.bytesOnDisk() - position;
         if (available <= 0) return;
-        const chunk = await readAt(handle, position, Math.min(READ_SIZE, available));
+        const chunk = await readAt(handle, position, Math.min(READ_SIZE, available), buffer);
         if (chunk.length === 0)
           throw new Error(`${this.#file} is shorter than the ${position + available} bytes written`);
         position += chunk.length;

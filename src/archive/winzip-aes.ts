@@ -48,8 +48,8 @@ class WinZipCtr {
     this.#counter.set(words);
   }
 
-  xor(data: Buffer): Buffer {
-    const out = Buffer.allocUnsafe(data.length);
+  /** XORs `data` with the next bytes of the key stream into `out` (which may be `data` itself). */
+  xor(data: Buffer, out: Buffer = Buffer.allocUnsafe(data.length)): Buffer {
     const fromSpare = Math.min(this.#spare.length, data.length);
     for (let i = 0; i < fromSpare; i++) out[i] = data[i]! ^ this.#spare[i]!;
     this.#spare = this.#spare.subarray(fromSpare);
@@ -159,9 +159,10 @@ export class WinZipAesDecryptor {
     this.#hmac = createHmac('sha1', keys.hmac);
   }
 
-  decrypt(encrypted: Buffer): Buffer {
+  /** Decrypts `encrypted` in place (the authentication code covers the encrypted bytes) and returns it. */
+  decryptInPlace(encrypted: Buffer): Buffer {
     this.#hmac.update(encrypted);
-    return this.#ctr.xor(encrypted);
+    return this.#ctr.xor(encrypted, encrypted);
   }
 
   /** Whether `code` is the authentication code of all the encrypted bytes given; call once, at the end. */

@@ -273,6 +273,10 @@ class EntryReader {
     const trailer = aes ? WinZipAesDecryptor.AUTH_CODE_LENGTH : 0;
     const inflate =
       (frame.aes?.method ?? frame.method) === METHOD_DEFLATED ? new Inflater(content) : undefined;
+    // Two buffers for every read of the entry, in turn: each is decrypted in place and inflated while the next
+    // one is read (the inflater holds at most the last two).
+    const buffers = [Buffer.allocUnsafe(READ_SIZE), Buffer.allocUnsafe(READ_SIZE)];
+    let turn = 0;
     try {
       for (;;) {
         const span = this.job.span;
@@ -289,10 +293,11 @@ class EntryReader {
           continue;
         }
         if (onDisk <= position) return this.#truncated(position);
-        const data = await readAt(this.#handle, position, Math.min(READ_SIZE, onDisk - position));
+        const buffer = buffers[(turn ^= 1)]!;
+        const data = await readAt(this.#handle, position, Math.min(READ_SIZE, onDisk - position), buffer);
         if (data.length === 0) return this.#truncated(position);
         position += data.length;
-        const plain = aes ? aes.decrypt(data) : data;
+        const plain = aes ? aes.decryptInPlace(data) : data;
         if (inflate) await inflate.write(plain);
         else content.update(plain);
       }
@@ -368,11 +373,12 @@ function extraField(extra: Buffer, id: number): Buffer | undefined {
 }
 
 /**
- * Raw inflate into a digest, on zlib's thread pool, one chunk in flight. zlib stops at the end of the deflate
- * stream: `end()` says how many input bytes it used, so data that ends early (or goes on after) is seen.
+ * Raw inflate into a digest, on zlib's thread pool, at most two chunks in its hands. zlib stops at the end of the
+ * deflate stream: `end()` says how many input bytes it used, so data that ends early (or goes on after) is seen.
  */
 class Inflater {
   readonly #zlib = createInflateRaw({ chunkSize: 256 * 1024 });
+  #pending = Promise.resolve();
   #error?: Error;
 
   constructor(content: ContentDigest) {
@@ -380,24 +386,21 @@ class Inflater {
     this.#zlib.on('error', (err) => (this.#error ??= err));
   }
 
+  /**
+   * Hands `data` to zlib and resolves once the chunk before it is consumed: the caller may then reuse that
+   * chunk's buffer, while zlib works on this one.
+   */
   async write(data: Buffer): Promise<void> {
     if (this.#error) throw this.#error;
-    if (!this.#zlib.write(data)) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.#zlib.off('drain', done);
-          this.#zlib.off('error', done);
-          resolve();
-        };
-        this.#zlib.on('drain', done);
-        this.#zlib.on('error', done);
-      });
-    }
+    const previous = this.#pending;
+    this.#pending = new Promise<void>((resolve) => this.#zlib.write(data, () => resolve()));
+    await previous;
     if (this.#error) throw this.#error;
   }
 
   /** Ends the input; resolves with the number of input bytes the deflate stream used. */
   async end(): Promise<number> {
+    await this.#pending;
     this.#zlib.end();
     await finished(this.#zlib);
     if (this.#error) throw this.#error;
