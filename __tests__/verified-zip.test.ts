@@ -376,6 +376,23 @@ describe('ZipFollower on a finished archive', () => {
     );
   });
 
+  it('deflate data zlib refuses is a problem naming the entry, and the next entries are still read', async () => {
+    const { file, events } = recorded.plain;
+    const span = spanOf(events, 'HR.dmp');
+    const broken = path.join(dir, 'broken-deflate.zip');
+    await copyFile(file, broken);
+    // 0xFF opens a final block of the reserved type 3: zlib stops at once with "invalid block type".
+    const data = await readFile(broken);
+    const dataStart = span.headerOffset + 30 + data.readUInt16LE(26) + data.readUInt16LE(28);
+    data.fill(0xff, dataStart, dataStart + 4);
+    await writeFile(broken, data);
+    const checks = await replay(broken, events);
+    expect(checks.get('HR.dmp')?.problems).toEqual([
+      'entry HR.dmp cannot be read (corrupt or truncated archive): invalid block type',
+    ]);
+    expect(checks.get('SALES.dmp')).toMatchObject({ problems: [], actual: { bytes: 700_000 } });
+  });
+
   it('an unencrypted entry read with a password, or an encrypted one without or with the wrong one, is a problem', async () => {
     const plain = await replay(recorded.plain.file, recorded.plain.events, 'x');
     // Decoded all the same: what it holds is known.

@@ -379,21 +379,33 @@ function extraField(extra: Buffer, id: number): Buffer | undefined {
 class Inflater {
   readonly #zlib = createInflateRaw({ chunkSize: 256 * 1024 });
   #pending = Promise.resolve();
+  /** Writes zlib has not called back yet: after an error it never does, so the error releases them. */
+  readonly #waiting = new Set<() => void>();
   #error?: Error;
 
   constructor(content: ContentDigest) {
     this.#zlib.on('data', (chunk: Buffer) => content.update(chunk));
-    this.#zlib.on('error', (err) => (this.#error ??= err));
+    this.#zlib.on('error', (err) => {
+      this.#error ??= err;
+      for (const release of [...this.#waiting]) release();
+    });
   }
 
   /**
    * Hands `data` to zlib and resolves once the chunk before it is consumed: the caller may then reuse that
-   * chunk's buffer, while zlib works on this one.
+   * chunk's buffer, while zlib works on this one. Rejects with zlib's error for data that does not inflate.
    */
   async write(data: Buffer): Promise<void> {
     if (this.#error) throw this.#error;
     const previous = this.#pending;
-    this.#pending = new Promise<void>((resolve) => this.#zlib.write(data, () => resolve()));
+    this.#pending = new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.#waiting.delete(done);
+        resolve();
+      };
+      this.#waiting.add(done);
+      this.#zlib.write(data, done);
+    });
     await previous;
     if (this.#error) throw this.#error;
   }
