@@ -24,10 +24,6 @@ export class GrowingFile implements ArchiveObserver {
   #stopped?: GrowingFileStopped;
   readonly #waiters = new Set<() => void>();
 
-  get file(): string | undefined {
-    return this.#file;
-  }
-
   get complete(): boolean {
     return this.#complete;
   }
