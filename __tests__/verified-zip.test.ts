@@ -313,6 +313,34 @@ describe('ZipFollower on a finished archive', () => {
     }
   });
 
+  it('an entry whose last bytes land after the writer said where it ends is checked without waiting for more', async () => {
+    // As when the writer then waits minutes for the next export: nothing lands after this entry's descriptor.
+    for (const [kind, { file, events }] of Object.entries(recorded)) {
+      const span = spanOf(events, 'HR.dmp');
+      let visible = 0;
+      const checked: string[] = [];
+      const follower = new ZipFollower({
+        password: kind === 'aes' ? PASSWORD : '',
+        onChecked: (check) => checked.push(check.span!.name),
+      });
+      await follower.opened(file, () => visible);
+      follower.entryStarted('HR.dmp', span.headerOffset);
+      // All but the last few KiB of its data are on disk when the writer reports the end...
+      visible = span.dataEnd - 5000;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      follower.entryEnded(span);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // ...then the rest and the data descriptor land, and nothing after them.
+      visible = span.end;
+      expect(await eventually(() => checked.includes('HR.dmp'), 5000)).toBe(true);
+      follower.closed();
+      expect((await follower.checks()).get('HR.dmp')).toMatchObject({
+        problems: [],
+        actual: { sha256: hex(bigData) },
+      });
+    }
+  });
+
   it('where the writer and the disk disagree, the check says so, naming the entry, without throwing', async () => {
     const { file, events } = recorded.plain;
     const span = spanOf(events, 'HR.dmp');

@@ -284,12 +284,10 @@ class EntryReader {
         if (position >= dataEnd) break;
         const onDisk = Math.min(dataEnd, progress.bytesOnDisk() - trailer);
         if (onDisk - position < MIN_READ && onDisk < dataEnd && !progress.complete) {
-          await progress.until(
-            () =>
-              this.job.span !== span ||
-              progress.complete ||
-              progress.bytesOnDisk() - trailer >= position + MIN_READ,
-          );
+          // Until a full read is there, or all that is left of the entry (the writer may say where it ends meanwhile).
+          const wanted = (): number =>
+            Math.min(position + MIN_READ, this.job.span ? this.job.span.dataEnd - trailer : Infinity);
+          await progress.until(() => progress.complete || progress.bytesOnDisk() - trailer >= wanted());
           continue;
         }
         if (onDisk <= position) return this.#truncated(position);
