@@ -1,6 +1,7 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { deflateRaw } from 'node:zlib';
+import { readAt } from '../read-at.js';
 
 const deflateRawAsync = promisify(deflateRaw);
 
@@ -52,15 +53,4 @@ export async function probeCompressibility(file: string, level: number): Promise
   } finally {
     await handle.close();
   }
-}
-
-async function readAt(handle: FileHandle, start: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(buffer, done, length - done, start + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return buffer.subarray(0, done);
 }

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
+import { readAt } from '../read-at.js';
 import type { ArchiveObserver } from './zip-writer.js';
-import { readAt } from './zip-verify.js';
 
 /** How often a growing file is looked at again while a reader waits for bytes. */
 const POLL_MS = 10;

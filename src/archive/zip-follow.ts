@@ -1,11 +1,12 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { createInflateRaw } from 'node:zlib';
+import { readAt } from '../read-at.js';
 import { describeError } from './errors.js';
 import { GrowingFile, GrowingFileStopped, MIN_READ, READ_SIZE } from './growing-file.js';
 import { WinZipAesDecryptor } from './winzip-aes.js';
 import type { EntrySpan } from './zip-engine.js';
-import { ContentDigest, encryptionProblems, readAt, type EntryCheck } from './zip-verify.js';
+import { ContentDigest, encryptionProblems, type EntryCheck } from './zip-verify.js';
 import type { ArchiveObserver } from './zip-writer.js';
 
 const LOCAL_HEADER = 0x04034b50;

@@ -17,6 +17,7 @@ import {
 import { sha256File } from '../hash.js';
 import type { ArchivedEntry } from '../types.js';
 import { describeError } from './errors.js';
+import { readAt } from '../read-at.js';
 import type { EntrySpan } from './zip-engine.js';
 
 /**
@@ -237,26 +238,6 @@ export class FileHandleReader extends Reader<FileHandle> {
   override readUint8Array(index: number, length: number): Promise<Uint8Array> {
     return readAt(this.#handle, index, Math.max(0, Math.min(length, this.size - index)));
   }
-}
-
-/**
- * Up to `length` bytes of a file from `position`: fewer only at its end. Into `into` when given (at least `length`
- * bytes, reused by a caller that reads a lot), else into a new buffer.
- */
-export async function readAt(
-  handle: FileHandle,
-  position: number,
-  length: number,
-  into?: Buffer,
-): Promise<Buffer> {
-  const data = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(data, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done === length ? data : data.subarray(0, done);
 }
 
 /** A running SHA-256, CRC-32 and byte count of an entry's content as it is decoded. */

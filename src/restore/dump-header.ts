@@ -7,6 +7,7 @@
 // and `verify-dump: sqlfile` are the checks for that).
 import { open } from 'node:fs/promises';
 import path from 'node:path';
+import { readAt } from '../read-at.js';
 
 /** As `DBMS_DATAPUMP.GET_DUMPFILE_INFO` reports `filetype`: 0 not a dump, 1 Data Pump, 2 legacy exp. */
 export type DumpFileType = 0 | 1 | 2;
@@ -122,14 +123,7 @@ export const localDumpHeaderReader: DumpHeaderReader = {
     const handle = await open(path.join(folder, file), 'r');
     try {
       const size = (await handle.stat()).size;
-      const head = Buffer.alloc(Math.min(HEADER_BLOCK, size));
-      let got = 0;
-      while (got < head.length) {
-        const { bytesRead } = await handle.read(head, got, head.length - got, got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      return recogniseDumpHeader(head.subarray(0, got), size);
+      return recogniseDumpHeader(await readAt(handle, 0, Math.min(HEADER_BLOCK, size)), size);
     } finally {
       await handle.close();
     }
