@@ -113,8 +113,9 @@ async function copyOne(
 
   const partial = path.join(folder, `.${file.name}.partial-${randomBytes(6).toString('hex')}`);
   try {
-    const chunks = growing ? timed(growing.chunks, waiting) : fileChunks(file.source);
-    await writeCopy(chunks, file.source, partial);
+    // A growing file's bytes wait on its writer: that time is not the copy's.
+    if (growing) await writeCopy(growing.chunks, file.source, partial, waiting);
+    else await writeCopy(fileChunks(file.source), file.source, partial);
     const waitedFrom = Date.now();
     const { bytes, sha256 } = known ?? (await growing!.complete);
     waiting.ms += Date.now() - waitedFrom;
@@ -149,22 +150,6 @@ async function copyOne(
   }
 }
 
-/** `chunks`, adding the time spent waiting for each to `waiting.ms`. */
-async function* timed(chunks: AsyncIterable<Buffer>, waiting: { ms: number }): AsyncGenerator<Buffer> {
-  const input = chunks[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      const from = Date.now();
-      const next = await input.next();
-      waiting.ms += Date.now() - from;
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    await input.return?.();
-  }
-}
-
 /** A file's content in 1 MiB chunks; the file is opened on the first read, when a reader is there for its errors. */
 async function* fileChunks(file: string): AsyncGenerator<Buffer> {
   yield* createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>;
@@ -173,15 +158,23 @@ async function* fileChunks(file: string): AsyncGenerator<Buffer> {
 /**
  * Writes `chunks` (the content of `source`) into a new file `target` and flushes it to disk. A plain read/write
  * loop keeps source and destination errors apart ("disk full" must not blame the source) and memory flat.
+ * `waiting`, when given, counts the time spent waiting for the chunks.
  */
-async function writeCopy(chunks: AsyncIterable<Buffer>, source: string, target: string): Promise<void> {
+async function writeCopy(
+  chunks: AsyncIterable<Buffer>,
+  source: string,
+  target: string,
+  waiting?: { ms: number },
+): Promise<void> {
   const handle = await open(target, 'wx');
   const input = chunks[Symbol.asyncIterator]();
   try {
     for (;;) {
+      const asked = Date.now();
       const next = await input.next().catch((err: Error) => {
         throw new DeliveryError(`cannot read source ${source}: ${err.message}`);
       });
+      if (waiting) waiting.ms += Date.now() - asked;
       if (next.done) break;
       const chunk = next.value;
       for (let done = 0; done < chunk.length;) {
