@@ -1194,7 +1194,6 @@ async function writeAndDeliver(
     const result = written.archive;
     settle?.resolve({ bytes: result.bytes, sha256: result.sha256 });
     Object.assign(archiveReport, { bytes: result.bytes, sha256: result.sha256, entries: result.entries });
-    archiveReport.schemas = set.schemas.map((s) => s.name);
     const verification = await written.verification;
     archiveReport.verified = verification.ok;
     archiveReport.problems = verification.problems;

@@ -19,6 +19,7 @@ const METHOD_AES = 99;
 const FLAG_ENCRYPTED = 0x01;
 const FLAG_DATA_DESCRIPTOR = 0x08;
 const MAGIC32 = 0xffffffff;
+
 export interface ZipFollowerOptions {
   /** '' when the archive is not encrypted. */
   password: string;
@@ -132,15 +133,14 @@ export class ZipFollower implements ArchiveObserver {
     const hasPassword = this.#password.length > 0;
     const problems = encryptionProblems(name, frame.encrypted, frame.aes !== undefined, hasPassword);
     const method = frame.aes?.method ?? frame.method;
-    if (frame.aes && frame.aes.strength !== 3)
+    const aes256 = frame.aes?.strength === 3;
+    const knownMethod = method === METHOD_STORED || method === METHOD_DEFLATED;
+    if (frame.aes && !aes256)
       problems.push(`entry ${name} is encrypted with AES-${64 + 64 * frame.aes.strength}, not AES-256`);
-    if (method !== METHOD_STORED && method !== METHOD_DEFLATED)
+    if (!knownMethod)
       problems.push(`entry ${name} uses compression method ${method}, which cannot be read back`);
     // An unencrypted entry where one was expected is still decoded (and reported); anything else is not readable.
-    const readable =
-      (method === METHOD_STORED || method === METHOD_DEFLATED) &&
-      (!frame.encrypted || (frame.aes?.strength === 3 && hasPassword));
-    if (!readable) return reader.failed(problems);
+    if (!knownMethod || (frame.encrypted && !(aes256 && hasPassword))) return reader.failed(problems);
 
     const content = new ContentDigest();
     const decoded = await reader.decode(frame, content, this.#password).catch((err: unknown): Decoded => {

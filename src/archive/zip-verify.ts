@@ -187,7 +187,7 @@ function directoryEncryptionProblems(entry: Entry, password: string): string[] {
  * SHA-256, and compares its CRC-32 (computed by Node's zlib: zip.js's own, in JavaScript, took a sixth of the time)
  * with the one recorded for it.
  */
-export async function checkEntryData(entry: FileEntry, password: string): Promise<EntryCheck> {
+async function checkEntryData(entry: FileEntry, password: string): Promise<EntryCheck> {
   const name = entry.filename;
   const problems = directoryEncryptionProblems(entry, password);
   if (!password && entry.encrypted) return { problems };
@@ -226,7 +226,7 @@ function messageOf(err: unknown): string {
 }
 
 /** Random-access reads over an open file, so zip.js never holds more than the chunk it asked for. */
-export class FileHandleReader extends Reader<FileHandle> {
+class FileHandleReader extends Reader<FileHandle> {
   readonly #handle: FileHandle;
 
   constructor(handle: FileHandle, size: number) {
