@@ -63,8 +63,8 @@ function nativeSmartStream(compression: EntryCompression) {
     // The plugin appended the 11-byte AES extra field last; its final two bytes hold the real method.
     const extra = entry.getExtra();
     const deflate = extra.readUInt16LE(extra.length - 2) === 8;
-    const { level, ...tuning } = compression;
-    const data = entryDataStream(deflate ? 'deflate' : 'store', level, tuning);
+    const { level, ahead, ...tuning } = compression;
+    const data = entryDataStream(deflate ? 'deflate' : 'store', level, tuning, ahead?.current);
     const encrypt = new WinZipAesEncryptStream(this.key);
     let error: Error | null = null;
     let done = false;

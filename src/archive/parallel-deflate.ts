@@ -3,7 +3,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { constants, crc32, deflateRaw } from 'node:zlib';
 
 /** Deflate looks back at most 32 KiB, so that much of the previous block primes the next one. */
-const WINDOW = 32 * 1024;
+export const WINDOW = 32 * 1024;
 /**
  * Input block size. Measured on dump-like data at level 6, against one zlib stream: 128 KiB blocks come out
  * 0.13 % larger, 256 KiB 0.10 %, 512 KiB 0.08 %, 1 MiB 0.02 %, at the same CPU time per byte within noise.
@@ -44,6 +44,48 @@ export function checkDeflateTuning(tuning: ParallelDeflateTuning): Required<Para
   return { blockSize, maxBlocksInFlight };
 }
 
+/**
+ * One block of a pigz-style stream: raw deflate of `input` primed with `dictionary` (the 32 KiB of input before it),
+ * ending byte-aligned with a sync flush, or with Z_FINISH when it is the stream's last block. Runs on the libuv
+ * thread pool. The same input, dictionary and level always give the same bytes, wherever the block is compressed.
+ */
+export function deflateBlock(
+  input: Buffer,
+  dictionary: Buffer | undefined,
+  level: number,
+  last: boolean,
+): Promise<Buffer> {
+  const flush = last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH;
+  return new Promise((resolve, reject) =>
+    deflateRaw(
+      input,
+      {
+        level,
+        ...(dictionary ? { dictionary } : {}),
+        // Both: zlib's one-shot API takes the input with `flush`, then calls again with `finishFlush`. With the
+        // same flag twice, all the work and output come with the first call; the second finds nothing to do.
+        flush,
+        finishFlush: flush,
+        // Room for the whole output (deflate grows incompressible data by a few bytes per 16 KiB), so that zlib
+        // goes through the block in one visit to the thread pool instead of one per 16 KiB of output.
+        chunkSize: input.length + (input.length >> 8) + 1024,
+      },
+      (err, output) => (err ? reject(err) : resolve(output)),
+    ),
+  );
+}
+
+/**
+ * Blocks of an entry's data that were deflated before the entry's turn (while its export was still writing the
+ * file: src/archive/deflate-ahead.ts). Asked for each block in input order; gives its output only when it was
+ * made from exactly these bytes with this dictionary, at the same block size and level.
+ */
+export interface DeflatedAhead {
+  readonly blockSize: number;
+  readonly level: number;
+  take(index: number, input: Buffer, dictionary: Buffer | undefined): Promise<Buffer | undefined>;
+}
+
 /** How the input is cut and how much of it is compressed at once; the defaults suit any machine. */
 export interface ParallelDeflateTuning {
   /** Uncompressed bytes per block (at least 64 KiB); default DEFAULT_BLOCK_SIZE. */
@@ -58,6 +100,8 @@ export interface ParallelDeflateTuning {
 export interface ParallelDeflateOptions extends ParallelDeflateTuning {
   /** zlib level, 1..9. */
   level: number;
+  /** Blocks already deflated: used where they match, the others are compressed as usual. */
+  ahead?: DeflatedAhead;
 }
 
 /** What a zip header needs to know about an entry's data once it has gone through. */
@@ -72,8 +116,9 @@ export function entryDataStream(
   method: 'deflate' | 'store',
   level: number,
   tuning: ParallelDeflateTuning = {},
+  ahead?: DeflatedAhead,
 ): EntryDataStream {
-  return method === 'deflate' ? new ParallelDeflate({ ...tuning, level }) : new Crc32Size();
+  return method === 'deflate' ? new ParallelDeflate({ ...tuning, level, ahead }) : new Crc32Size();
 }
 
 /** CRC-32 and size of data passed through unchanged (a stored entry). */
@@ -118,14 +163,17 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
   peakBlocksInFlight = 0;
   /** The most blocks that were ever with zlib at once: never more than `maxCompressing`. */
   peakCompressing = 0;
-  /** Blocks handed to zlib so far. */
+  /** Blocks handed to zlib (or taken from `ahead`) so far. */
   blocks = 0;
+  /** Blocks whose output came from `ahead`. */
+  blocksAhead = 0;
 
   readonly blockSize: number;
   readonly maxBlocksInFlight: number;
   /** Most blocks with zlib at once: one pool thread less than the pool has (never more than maxBlocksInFlight). */
   readonly maxCompressing: number;
   readonly #level: number;
+  readonly #ahead: DeflatedAhead | undefined;
   /** Blocks handed to zlib whose output has not been pushed yet, in input order. */
   readonly #inFlight: Block[] = [];
   /** The block being filled, and how much of it is. */
@@ -154,6 +202,9 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
     // keeps coming and the output keeps going while every other thread compresses.
     this.maxCompressing = Math.max(1, Math.min(maxBlocksInFlight, threadPoolSize() - 1));
     this.#level = options.level;
+    // Blocks deflated ahead are only the same blocks when cut and compressed the same way.
+    const { ahead } = options;
+    this.#ahead = ahead && ahead.blockSize === blockSize && ahead.level === options.level ? ahead : undefined;
     this.#current = Buffer.allocUnsafe(blockSize);
   }
 
@@ -252,33 +303,30 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
 
   #dispatch(input: Buffer, last: boolean): void {
     const block: Block = {};
+    const index = this.blocks++;
+    const dictionary = this.#dictionary;
     this.#inFlight.push(block);
-    this.blocks++;
     this.peakBlocksInFlight = Math.max(this.peakBlocksInFlight, this.#inFlight.length);
-    const flush = last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH;
     this.#compressing++;
     this.peakCompressing = Math.max(this.peakCompressing, this.#compressing);
-    deflateRaw(
-      input,
-      {
-        level: this.#level,
-        ...(this.#dictionary ? { dictionary: this.#dictionary } : {}),
-        // Both: zlib's one-shot API takes the input with `flush`, then calls again with `finishFlush`. With the
-        // same flag twice, all the work and output come with the first call; the second finds nothing to do.
-        flush,
-        finishFlush: flush,
-        // Room for the whole output (deflate grows incompressible data by a few bytes per 16 KiB), so that zlib
-        // goes through the block in one visit to the thread pool instead of one per 16 KiB of output.
-        chunkSize: input.length + (input.length >> 8) + 1024,
-      },
-      (err, output) => {
+    // The last block ends the stream (Z_FINISH), which a block deflated ahead never does.
+    // A block that cannot be had from there (not deflated ahead, changed since, unreadable) is compressed here.
+    const ahead =
+      this.#ahead && !last ? this.#ahead.take(index, input, dictionary).catch(() => undefined) : undefined;
+    const output = (ahead ?? Promise.resolve(undefined)).then((done) => {
+      if (!done) return deflateBlock(input, dictionary, this.#level, last);
+      this.blocksAhead++;
+      return done;
+    });
+    output.then(
+      (out) => {
         this.#compressing--;
-        if (err) {
-          this.destroy(err);
-          return;
-        }
-        block.output = output;
+        block.output = out;
         this.#emitReady();
+      },
+      (err: unknown) => {
+        this.#compressing--;
+        this.destroy(err instanceof Error ? err : new Error(String(err)));
       },
     );
   }

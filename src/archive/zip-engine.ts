@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { ZipArchive, type Archiver, type ZipOptions } from 'archiver';
-import { entryDataStream, type ParallelDeflateTuning } from './parallel-deflate.js';
+import { entryDataStream, type DeflatedAhead, type ParallelDeflateTuning } from './parallel-deflate.js';
 
 /** What our code uses of compress-commons' ZipArchiveEntry. */
 export interface ZipEntry {
@@ -98,6 +98,8 @@ export function watchEntries(archive: Archiver, events: EntryEvents): void {
 export interface EntryCompression extends ParallelDeflateTuning {
   /** zlib level 1..9 for deflated entries. */
   level: number;
+  /** Blocks deflated ahead for the entry about to be appended: set by the writer before each append. */
+  ahead?: { current?: DeflatedAhead };
 }
 
 /**
@@ -121,8 +123,9 @@ export class ParallelZipArchive extends ZipArchive {
  */
 function parallelSmartStream(compression: EntryCompression) {
   return function (this: ZipEngine, entry: ZipEntry, callback: SmartStreamCallback): Writable {
-    const { level, ...tuning } = compression;
-    const data = entryDataStream(entry.getMethod() === METHOD_DEFLATED ? 'deflate' : 'store', level, tuning);
+    const { level, ahead, ...tuning } = compression;
+    const method = entry.getMethod() === METHOD_DEFLATED ? 'deflate' : 'store';
+    const data = entryDataStream(method, level, tuning, ahead?.current);
     let error: Error | null = null;
     let done = false;
     const finish = (): void => {

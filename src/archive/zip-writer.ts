@@ -11,7 +11,7 @@ import { AesZipArchive } from './aes-zip.js';
 import { probeCompressibility } from './compressibility.js';
 import { describeError } from './errors.js';
 import { partialArchivePath } from './partial-names.js';
-import { checkDeflateTuning, type ParallelDeflateTuning } from './parallel-deflate.js';
+import { checkDeflateTuning, type DeflatedAhead, type ParallelDeflateTuning } from './parallel-deflate.js';
 import { ParallelZipArchive, watchEntries, type EntrySpan } from './zip-engine.js';
 
 export interface ZipInputEntry {
@@ -24,6 +24,11 @@ export interface ZipInputEntry {
    * turn comes, with the entries written before it, so a manifest can carry their hashes.
    */
   content?: string | Buffer | ((written: ArchivedEntry[]) => string | Buffer | Promise<string | Buffer>);
+  /**
+   * Blocks of `file` deflated before its turn (src/archive/deflate-ahead.ts), used where they still match the
+   * file. The writer releases them once the entry is written or the archive fails.
+   */
+  ahead?: DeflatedAhead & { release(): Promise<void> };
 }
 
 export interface CreateZipOptions {
@@ -106,7 +111,9 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
     store: level === 0,
     zlib: { level },
   };
-  const compression = { ...opts.deflate, level };
+  // The entry being appended reads its blocks deflated ahead from here.
+  const ahead: { current?: DeflatedAhead } = {};
+  const compression = { ...opts.deflate, level, ahead };
   const archive: Archiver = password
     ? new AesZipArchive({ ...zipOptions, password, compression })
     : new ParallelZipArchive({ ...zipOptions, compression });
@@ -187,8 +194,14 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
         inputs.push(source, hasher);
         source.on('error', (err) => fail(cannotRead(err)));
         source.pipe(hasher);
+        ahead.current = incompressible ? undefined : entry.ahead;
         archive.append(hasher, { name: entry.name, ...(incompressible ? { store: true } : {}) });
-        await Promise.race([entryDone, failed]);
+        try {
+          await Promise.race([entryDone, failed]);
+        } finally {
+          ahead.current = undefined;
+          await entry.ahead?.release();
+        }
         results.push({
           name: entry.name,
           bytes: hasher.bytes,
