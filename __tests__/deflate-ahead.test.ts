@@ -124,8 +124,8 @@ describe('DeflateAhead: a dump deflated while it is written', () => {
     // A region written again late (as a second worker might): the last bytes of block 10, which block 11's
     // dictionary is made of, and a byte in the middle of block 15.
     const late = Buffer.from(data);
-    late[11 * BLOCK - 100] ^= 0xff;
-    late[15 * BLOCK + 7] ^= 0xff;
+    late[11 * BLOCK - 100] = late[11 * BLOCK - 100]! ^ 0xff;
+    late[15 * BLOCK + 7] = late[15 * BLOCK + 7]! ^ 0xff;
     await writeAt(file, 11 * BLOCK - 100, late.subarray(11 * BLOCK - 100, 11 * BLOCK - 99));
     await writeAt(file, 15 * BLOCK + 7, late.subarray(15 * BLOCK + 7, 15 * BLOCK + 8));
     const blocks = await ahead.finish();

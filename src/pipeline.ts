@@ -6,7 +6,9 @@
 // through `PipelineDeps`.
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isPartialArchiveName } from './archive/partial-names.js';
+import type { AheadSpool } from './archive/deflate-ahead.js';
+import { DumpsDeflatedAhead } from './archive/dumps-ahead.js';
+import { isAheadSpoolName, isPartialArchiveName } from './archive/partial-names.js';
 import { GrowingFile } from './archive/growing-file.js';
 import { createVerifiedZipArchive } from './archive/verified-zip.js';
 import type { ZipInputEntry } from './archive/zip-writer.js';
@@ -200,15 +202,20 @@ interface SetPlan {
 /** An entry of a set's zip, with the schema it belongs to (for the log). */
 interface SetEntry extends ZipInputEntry {
   schema: string;
+  ahead?: AheadSpool;
 }
 
-/** The entries of one schema: its dump files, then its Oracle log (a failed schema gives its log only). */
-function schemaEntries(schema: SchemaReport): SetEntry[] {
+/**
+ * The entries of one schema: its dump files (with their blocks deflated during the export, if any), then its
+ * Oracle log (a failed schema gives its log only).
+ */
+function schemaEntries(schema: SchemaReport, ahead: DumpsDeflatedAhead | undefined): SetEntry[] {
   return [
     ...(schema.outcome === 'failed' ? [] : schema.dumpFiles).map((f) => ({
       schema: schema.name,
       name: f.name,
       file: f.path,
+      ahead: ahead?.take(f.path),
     })),
     ...(schema.oracleLog
       ? [{ schema: schema.name, name: `logs/${path.basename(schema.oracleLog)}`, file: schema.oracleLog }]
@@ -304,7 +311,13 @@ interface BackupSets {
  * is computed once every dump entry is written. Failed schemas' dumps are never archived (their logs are, in the
  * run's zip, as before). With `deps.overlap` false every set waits for the last export (the benchmark's reference).
  */
-function backupSets(settings: Settings, tokens: NameTokens, run: RunReport, deps: PipelineDeps): BackupSets {
+function backupSets(
+  settings: Settings,
+  tokens: NameTokens,
+  run: RunReport,
+  deps: PipelineDeps,
+  ahead: DumpsDeflatedAhead | undefined,
+): BackupSets {
   const overlap = deps.overlap !== false;
   let openGate: () => void = () => undefined;
   // Sets are archived one after another; without overlap, the first waits for the end of the exports.
@@ -332,12 +345,12 @@ function backupSets(settings: Settings, tokens: NameTokens, run: RunReport, deps
         if (schema.outcome === 'failed') return;
         const [archiveName] = archiveNames(settings, tokens, [schema.name]);
         const set = { archiveName: archiveName!, schemas: [schema] };
-        schedule(set, () => guardedEntries(schemaEntries(schema), stopped));
+        schedule(set, () => guardedEntries(schemaEntries(schema, ahead), stopped));
         return;
       }
       if (schema.outcome === 'failed') {
-        if (runSet) runSet.channel.push(...schemaEntries(schema));
-        else early.push(...schemaEntries(schema));
+        if (runSet) runSet.channel.push(...schemaEntries(schema, ahead));
+        else early.push(...schemaEntries(schema, ahead));
         return;
       }
       if (!runSet) {
@@ -348,7 +361,7 @@ function backupSets(settings: Settings, tokens: NameTokens, run: RunReport, deps
         schedule(runSet.set, () => channel);
       }
       runSet.set.schemas.push(schema);
-      runSet.channel.push(...schemaEntries(schema));
+      runSet.channel.push(...schemaEntries(schema, ahead));
     },
     async finish(completed) {
       if (!completed) abandoned = true;
@@ -522,9 +535,15 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
     if (tool.kind === 'expdp' && preflight.sessions.size > 0)
       await cleanOrphanJobs(report, preflight, log, findings);
     const stopper = makeStopper(settings, tool, preflight, deps);
+    // Each dump file is deflated while its export writes it (overlap only: the benchmark's reference runs every
+    // stage after the other), so that its archive has little left to compress when the export ends.
+    const ahead =
+      deps.overlap !== false && settings.compressionLevel > 0
+        ? new DumpsDeflatedAhead(settings.workDir, settings.compressionLevel, (m) => log.info(m))
+        : undefined;
     // Each schema's archive is written (per-schema sets) or fed (the run's one zip) as soon as its export ends,
     // while the next schema exports; retention and the clean-up still wait for every set.
-    const sets = backupSets(settings, tokens, report, deps);
+    const sets = backupSets(settings, tokens, report, deps, ahead);
     let exportsDone = false;
     try {
       // Schemas run one after another; one schema's failure never stops the others.
@@ -541,7 +560,7 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
           log.error(`${plan.schema.name}: not exported, its login failed in pre-flight: ${loginFailure}`);
           continue;
         }
-        const schemaReport = await exportSchema(settings, plan, tool, stopper, deps);
+        const schemaReport = await exportSchema(settings, plan, tool, stopper, deps, ahead);
         report.schemas.push(schemaReport);
         if (deps.signal?.aborted) during ??= `the export of ${plan.schema.name}`;
         else sets.add(schemaReport);
@@ -550,6 +569,7 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
     } finally {
       // Every archive and delivery has ended (or was stopped) before anything is removed or the lock released.
       report.archives.push(...(await sets.finish(exportsDone)));
+      await ahead?.close();
     }
     if (!deps.signal?.aborted) {
       await removeArchivedDumps(settings, report, findings, log);
@@ -575,14 +595,16 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
 }
 
 /**
- * Removes archives a killed run was writing in work-dir (hidden `.…zip.partial-…` names). Called with the lock
- * held: no other run of this work-dir is writing, so every such file is a leftover, never a backup.
+ * Removes archives a killed run was writing in work-dir (hidden `.…zip.partial-…` names) and its dump blocks
+ * deflated ahead (`.…dmp.ahead-…`). Called with the lock held: no other run of this work-dir is writing, so every
+ * such file is a leftover, never a backup.
  */
 async function removePartialArchives(workDir: string, log: RunLog): Promise<void> {
   const names = await readdir(workDir).catch(() => [] as string[]);
-  for (const name of names.filter(isPartialArchiveName)) {
+  for (const name of names.filter((n) => isPartialArchiveName(n) || isAheadSpoolName(n))) {
+    const what = isAheadSpoolName(name) ? 'dump blocks deflated ahead' : 'a partial archive';
     await rm(path.join(workDir, name), { force: true })
-      .then(() => log.info(`removed ${name}: a partial archive left by an interrupted run`))
+      .then(() => log.info(`removed ${name}: ${what} left by an interrupted run`))
       .catch((error: unknown) =>
         log.warn(`cannot remove the partial archive ${name}: ${(error as Error).message}`),
       );
@@ -763,6 +785,7 @@ async function exportSchema(
   tool: { kind: ToolKind; executable: string },
   stopper: ((credential: Credential) => JobStopper) | undefined,
   deps: PipelineDeps,
+  ahead: DumpsDeflatedAhead | undefined,
 ): Promise<SchemaReport> {
   const { log } = deps;
   const startedAt = deps.clock();
@@ -783,6 +806,9 @@ async function exportSchema(
       : `exporting ${plan.schema.name} as job ${plan.jobName} (limit ${formatDuration(plan.schema.timeoutMs)})`,
   );
   event('running');
+  // One dump file with a known name (no %U template) is deflated as it is written.
+  const followed = plan.dumpFile.includes('%') ? undefined : path.join(settings.dumpPath, plan.dumpFile);
+  if (followed) ahead?.follow(followed);
   const budget = deps.stopBudgetMs ?? STOP_BUDGET_MS;
   const jobStopper = stopper?.(credential);
   const result = await deps.exporter.run({
@@ -861,6 +887,13 @@ async function exportSchema(
       outcome = 'failed';
       reason = dumpCheck.problem ?? `the ${settings.verifyDump} check of the dump failed`;
     }
+  }
+  if (followed) {
+    const only =
+      outcome !== 'failed' &&
+      dumpFiles.length === 1 &&
+      path.resolve(dumpFiles[0]!.path) === path.resolve(followed);
+    await ahead?.ended(followed, only);
   }
   if (outcome === 'failed') await removePartialDumps(settings, plan, log);
   event(
@@ -1145,12 +1178,14 @@ async function writeAndDeliver(
 
   log.info(`archiving into ${archiveName}`);
   let manifest: Manifest | undefined;
+  const deflatedAhead: Array<{ name: string; blocks: AheadSpool }> = [];
   // Says which schema's files go in as the zip reaches them, then the manifest, last.
   async function* zipEntries(): AsyncIterable<ZipInputEntry> {
     let current: string | undefined;
     for await (const { schema, ...entry } of entries) {
       if (schema !== current) log.info(`${archiveName}: adding ${schema}`);
       current = schema;
+      if (entry.ahead) deflatedAhead.push({ name: entry.name, blocks: entry.ahead });
       yield entry;
     }
     yield {
@@ -1192,6 +1227,12 @@ async function writeAndDeliver(
       observers: growing ? [growing] : [],
     });
     const result = written.archive;
+    for (const { name, blocks } of deflatedAhead) {
+      log.info(
+        `${archiveName}: ${name}: ${blocks.reused} of ${blocks.reused + blocks.redone} blocks came deflated ` +
+          `from its export (the others changed since, or were not written yet)`,
+      );
+    }
     settle?.resolve({ bytes: result.bytes, sha256: result.sha256 });
     Object.assign(archiveReport, { bytes: result.bytes, sha256: result.sha256, entries: result.entries });
     const verification = await written.verification;

@@ -10,3 +10,13 @@ export function partialArchivePath(finalPath: string): string {
 export function isPartialArchiveName(name: string): boolean {
   return /^\..+\.zip\.partial-[0-9a-f]{8}$/.test(name);
 }
+
+/** A hidden name in `folder` for the blocks of dump file `dumpFile` deflated while it is exported. */
+export function aheadSpoolPath(folder: string, dumpFile: string): string {
+  return join(folder, `.${basename(dumpFile)}.ahead-${randomBytes(4).toString('hex')}`);
+}
+
+/** Whether `name` is such a spool (`.<dump>.ahead-<8 hex>`). */
+export function isAheadSpoolName(name: string): boolean {
+  return /^\..+\.ahead-[0-9a-f]{8}$/.test(name);
+}
