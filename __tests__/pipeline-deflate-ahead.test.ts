@@ -1,0 +1,100 @@
+// Issue 7: a dump file is deflated while its export writes it (src/archive/deflate-ahead.ts), and its zip entry
+// takes only the blocks that the finished file still holds. The simulated expdp writes at a set pace and rewrites
+// each dump file's header when its job ends, as Data Pump does, so the header block is always compressed again.
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBackup } from '../src/pipeline.js';
+import { expdpProcessRunner } from '../src/export/expdp-process.js';
+import { RunLog } from '../src/report/run-log.js';
+import { TOOL } from '../src/version.js';
+import { PASSWORD, pipelineScenario, runPipeline, type PipelineScenario } from './helpers/pipeline-run.js';
+
+const MiB = 1024 * 1024;
+const USED = /(\S+\.dmp): (\d+) of (\d+) blocks came deflated from its export/;
+const spools = async (dir: string): Promise<string[]> =>
+  (await readdir(dir).catch(() => [] as string[])).filter((n) => /\.ahead-[0-9a-f]{8}$/.test(n));
+
+/** One schema of `mb` MiB written at 4 MB/s: long enough for blocks to be deflated while it is exported. */
+async function pacedScenario(inputs: Record<string, string> = {}, mb = 6): Promise<PipelineScenario> {
+  return pipelineScenario(
+    { HR: { behavior: 'success', tables: 4, bytes: mb * MiB, mbPerSecond: 4 } },
+    { 'oracle-queries': 'false', 'keep-dumps': 'true', ...inputs },
+  );
+}
+
+describe('dump files deflated while they are exported', () => {
+  it('the archive takes the blocks that still match, compresses the rewritten header again, and holds the exact dump', async () => {
+    const s = await pacedScenario();
+    const { report, log } = await runPipeline(s);
+    expect(report.status).toBe('success');
+    const [archive] = report.archives;
+    expect(archive?.verified).toBe(true);
+    const text = log.text();
+    expect(text).toMatch(/HR_\S+\.dmp: [\d.]+ MiB deflated while it was exported \(\d+ blocks\)/);
+    const used = USED.exec(text);
+    expect(used).not.toBeNull();
+    const [, name, reused, total] = used!;
+    // 6 MiB in 512 KiB blocks: 12, of which the last ends the stream and is never asked for.
+    expect(Number(total)).toBe(11);
+    expect(Number(reused)).toBeGreaterThan(0);
+    // The header was rewritten when the job ended, so block 0 never comes from the export's time.
+    expect(Number(reused)).toBeLessThan(Number(total));
+    // Info-ZIP gives back exactly the dump file that stayed on disk (keep-dumps).
+    const unzip = spawnSync('unzip', ['-p', archive!.path, name!], { maxBuffer: 64 * MiB });
+    expect(unzip.status).toBe(0);
+    expect(unzip.stdout.equals(await readFile(path.join(s.dumpDir, name!)))).toBe(true);
+    expect(await spools(s.workDir)).toEqual([]);
+  });
+
+  it('works the same into an AES-256 archive, and leaves no spool behind', async () => {
+    const s = await pacedScenario({ 'archive-password': 'zip-Secret-9f8e7d' });
+    const { report, log } = await runPipeline(s);
+    expect(report.status).toBe('success');
+    expect(report.archives[0]?.verified).toBe(true);
+    expect(Number(USED.exec(log.text())?.[2])).toBeGreaterThan(0);
+    expect(await spools(s.workDir)).toEqual([]);
+  });
+
+  it('is not done when the stages run one after another (the benchmark reference), with the same result', async () => {
+    const s = await pacedScenario({}, 2);
+    const log = new RunLog([PASSWORD], () => new Date());
+    const report = await runBackup(s.settings, {
+      exporter: expdpProcessRunner,
+      clock: () => new Date(),
+      log,
+      tool: TOOL,
+      runId: '4242',
+      newId: () => 'id',
+      tempRoot: s.tempDir,
+      env: { ORACLE_SIM_CONFIG: s.config },
+      overlap: false,
+    });
+    expect(report.status).toBe('success');
+    expect(report.archives[0]?.verified).toBe(true);
+    expect(log.text()).not.toContain('deflated while it was exported');
+    expect(log.text()).not.toMatch(USED);
+  });
+
+  it('drops the blocks of an export that failed, and removes spools a killed run left behind', async () => {
+    const s = await pipelineScenario(
+      {
+        HR: { behavior: 'fatal', tables: 4, bytes: 4 * MiB, mbPerSecond: 4 },
+        SALES: { behavior: 'success', tables: 2, bytes: 1 * MiB },
+      },
+      { 'oracle-queries': 'false' },
+    );
+    await mkdir(s.workDir, { recursive: true });
+    const leftover = '.HR_2026-01-01_000000.dmp.ahead-0123abcd';
+    await writeFile(path.join(s.workDir, leftover), 'blocks of a run that was killed');
+    const { report, log } = await runPipeline(s);
+    expect(report.schemas.find((x) => x.name === 'HR')?.outcome).toBe('failed');
+    expect(report.schemas.find((x) => x.name === 'SALES')?.outcome).toBe('success');
+    expect(log.text()).toContain(
+      `removed ${leftover}: dump blocks deflated ahead left by an interrupted run`,
+    );
+    expect(log.text()).not.toMatch(/HR_\S+\.dmp: \d+ of \d+ blocks came deflated/);
+    expect(await spools(s.workDir)).toEqual([]);
+  });
+});
