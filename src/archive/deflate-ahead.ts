@@ -140,10 +140,10 @@ export class DeflateAhead {
     let spoolAt = 0;
     const writeOldest = async (): Promise<void> => {
       const record = await inFlight.shift()!;
-      for (const part of record) {
-        await spool!.write(part, 0, part.length, spoolAt);
-        spoolAt += part.length;
-      }
+      const { bytesWritten } = await spool!.writev(record, spoolAt);
+      const length = record[0]!.length + record[1]!.length;
+      if (bytesWritten !== length) throw new Error(`short write to ${this.#spool}`);
+      spoolAt += length;
       this.stats.blocks++;
       this.stats.bytesOut += record[1]!.length;
     };
@@ -273,10 +273,17 @@ export class AheadSpool implements DeflatedAhead {
             record.rawCrc === crc32(input) &&
             record.dictionaryCrc === (dictionary ? crc32(dictionary) : 0);
           if (!same) break;
-          const output = await readAt(handle, this.#cursor - record.outLength, record.outLength);
-          if (output.length !== record.outLength) throw new Error('the spool ends inside a record');
+          // The next record's header comes with this one's output: one read per block.
+          const read = await readAt(
+            handle,
+            this.#cursor - record.outLength,
+            record.outLength + RECORD_HEADER,
+          );
+          if (read.length < record.outLength) throw new Error('the spool ends inside a record');
+          if (read.length === record.outLength + RECORD_HEADER)
+            this.#next = parseRecordHeader(read.subarray(record.outLength));
           this.reused++;
-          return output;
+          return read.subarray(0, record.outLength);
         }
       } catch {
         this.#broken = true;
@@ -307,7 +314,10 @@ interface SpoolRecord {
 
 async function readRecordHeader(handle: FileHandle, at: number): Promise<SpoolRecord | undefined> {
   const header = await readAt(handle, at, RECORD_HEADER);
-  if (header.length < RECORD_HEADER) return undefined;
+  return header.length < RECORD_HEADER ? undefined : parseRecordHeader(header);
+}
+
+function parseRecordHeader(header: Buffer): SpoolRecord {
   return {
     index: header.readUInt32LE(0),
     rawLength: header.readUInt32LE(4),
