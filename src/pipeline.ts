@@ -531,7 +531,7 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
   }
   let during: string | undefined;
   try {
-    await removePartialArchives(settings.workDir, log);
+    await removeInterruptedRunFiles(settings.workDir, log);
     if (tool.kind === 'expdp' && preflight.sessions.size > 0)
       await cleanOrphanJobs(report, preflight, log, findings);
     const stopper = makeStopper(settings, tool, preflight, deps);
@@ -599,15 +599,13 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
  * deflated ahead (`.…dmp.ahead-…`). Called with the lock held: no other run of this work-dir is writing, so every
  * such file is a leftover, never a backup.
  */
-async function removePartialArchives(workDir: string, log: RunLog): Promise<void> {
+async function removeInterruptedRunFiles(workDir: string, log: RunLog): Promise<void> {
   const names = await readdir(workDir).catch(() => [] as string[]);
   for (const name of names.filter((n) => isPartialArchiveName(n) || isAheadSpoolName(n))) {
     const what = isAheadSpoolName(name) ? 'dump blocks deflated ahead' : 'a partial archive';
     await rm(path.join(workDir, name), { force: true })
       .then(() => log.info(`removed ${name}: ${what} left by an interrupted run`))
-      .catch((error: unknown) =>
-        log.warn(`cannot remove the partial archive ${name}: ${(error as Error).message}`),
-      );
+      .catch((error: unknown) => log.warn(`cannot remove ${what} ${name}: ${(error as Error).message}`));
   }
 }
 
