@@ -9,12 +9,37 @@ import { runBackup } from '../src/pipeline.js';
 import { expdpProcessRunner } from '../src/export/expdp-process.js';
 import { RunLog } from '../src/report/run-log.js';
 import { TOOL } from '../src/version.js';
-import { PASSWORD, pipelineScenario, runPipeline, type PipelineScenario } from './helpers/pipeline-run.js';
+import type { RunReport } from '../src/run-report.js';
+import { PASSWORD, pipelineScenario, type PipelineScenario } from './helpers/pipeline-run.js';
 
 const MiB = 1024 * 1024;
 const USED = /(\S+\.dmp): (\d+) of (\d+) blocks came deflated from its export/;
 const spools = async (dir: string): Promise<string[]> =>
   (await readdir(dir).catch(() => [] as string[])).filter((n) => /\.ahead-[0-9a-f]{8}$/.test(n));
+
+/**
+ * Runs the pipeline on the simulated Oracle. Deflating ahead keeps no reserve of free space unless asked (the
+ * default, a tenth of the file system, would make these tests depend on the machine's disk).
+ */
+async function run(
+  s: PipelineScenario,
+  deps: { overlap?: boolean; deflateAheadReserveBytes?: number } = {},
+): Promise<{ report: RunReport; log: RunLog }> {
+  const log = new RunLog([PASSWORD], () => new Date());
+  const report = await runBackup(s.settings, {
+    exporter: expdpProcessRunner,
+    clock: () => new Date(),
+    log,
+    tool: TOOL,
+    runId: '4242',
+    newId: () => 'id',
+    tempRoot: s.tempDir,
+    env: { ORACLE_SIM_CONFIG: s.config },
+    deflateAheadReserveBytes: 0,
+    ...deps,
+  });
+  return { report, log };
+}
 
 /** One schema of `mb` MiB written at 4 MB/s: long enough for blocks to be deflated while it is exported. */
 async function pacedScenario(inputs: Record<string, string> = {}, mb = 6): Promise<PipelineScenario> {
@@ -27,7 +52,7 @@ async function pacedScenario(inputs: Record<string, string> = {}, mb = 6): Promi
 describe('dump files deflated while they are exported', () => {
   it('the archive takes the blocks that still match, compresses the rewritten header again, and holds the exact dump', async () => {
     const s = await pacedScenario();
-    const { report, log } = await runPipeline(s);
+    const { report, log } = await run(s);
     expect(report.status).toBe('success');
     const [archive] = report.archives;
     expect(archive?.verified).toBe(true);
@@ -50,7 +75,7 @@ describe('dump files deflated while they are exported', () => {
 
   it('works the same into an AES-256 archive, and leaves no spool behind', async () => {
     const s = await pacedScenario({ 'archive-password': 'zip-Secret-9f8e7d' });
-    const { report, log } = await runPipeline(s);
+    const { report, log } = await run(s);
     expect(report.status).toBe('success');
     expect(report.archives[0]?.verified).toBe(true);
     expect(Number(USED.exec(log.text())?.[2])).toBeGreaterThan(0);
@@ -59,22 +84,23 @@ describe('dump files deflated while they are exported', () => {
 
   it('is not done when the stages run one after another (the benchmark reference), with the same result', async () => {
     const s = await pacedScenario({}, 2);
-    const log = new RunLog([PASSWORD], () => new Date());
-    const report = await runBackup(s.settings, {
-      exporter: expdpProcessRunner,
-      clock: () => new Date(),
-      log,
-      tool: TOOL,
-      runId: '4242',
-      newId: () => 'id',
-      tempRoot: s.tempDir,
-      env: { ORACLE_SIM_CONFIG: s.config },
-      overlap: false,
-    });
+    const { report, log } = await run(s, { overlap: false });
     expect(report.status).toBe('success');
     expect(report.archives[0]?.verified).toBe(true);
     expect(log.text()).not.toContain('deflated while it was exported');
     expect(log.text()).not.toMatch(USED);
+  });
+
+  it('gives up when work-dir would fall below its reserve of free space, says so, and archives as before', async () => {
+    const s = await pacedScenario({}, 2);
+    const { report, log } = await run(s, { deflateAheadReserveBytes: Number.MAX_SAFE_INTEGER });
+    expect(report.status).toBe('success');
+    expect(report.archives[0]?.verified).toBe(true);
+    expect(log.text()).toMatch(
+      /HR_\S+\.dmp: not deflated during its export: \S+ has [\d.]+ GiB free; deflating ahead keeps [\d.]+ GiB for the export and the archive/,
+    );
+    expect(log.text()).not.toMatch(USED);
+    expect(await spools(s.workDir)).toEqual([]);
   });
 
   it('drops the blocks of an export that failed, and removes spools a killed run left behind', async () => {
@@ -88,7 +114,7 @@ describe('dump files deflated while they are exported', () => {
     await mkdir(s.workDir, { recursive: true });
     const leftover = '.HR_2026-01-01_000000.dmp.ahead-0123abcd';
     await writeFile(path.join(s.workDir, leftover), 'blocks of a run that was killed');
-    const { report, log } = await runPipeline(s);
+    const { report, log } = await run(s);
     expect(report.schemas.find((x) => x.name === 'HR')?.outcome).toBe('failed');
     expect(report.schemas.find((x) => x.name === 'SALES')?.outcome).toBe('success');
     expect(log.text()).toContain(

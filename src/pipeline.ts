@@ -110,6 +110,11 @@ export interface PipelineDeps {
    * each destination): the reference `npm run bench` measures the overlapped run against. Not an input.
    */
   overlap?: boolean;
+  /**
+   * Free bytes deflating a dump during its export leaves on work-dir's file system (default: a tenth of it, 1 GiB
+   * at least). Not an input: tests set it so as not to depend on the machine's free space.
+   */
+  deflateAheadReserveBytes?: number;
 }
 
 /** STOP_JOB on a busy database can take a while; a cancelled step has seconds before the runner kills it. */
@@ -539,7 +544,9 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
     // stage after the other), so that its archive has little left to compress when the export ends.
     const ahead =
       deps.overlap !== false && settings.compressionLevel > 0
-        ? new DumpsDeflatedAhead(settings.workDir, settings.compressionLevel, (m) => log.info(m))
+        ? new DumpsDeflatedAhead(settings.workDir, settings.compressionLevel, (m) => log.info(m), {
+            reserveBytes: deps.deflateAheadReserveBytes,
+          })
         : undefined;
     // Each schema's archive is written (per-schema sets) or fed (the run's one zip) as soon as its export ends,
     // while the next schema exports; retention and the clean-up still wait for every set.

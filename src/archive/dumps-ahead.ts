@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { formatBytes } from '../report/format.js';
-import { AheadSpool, DeflateAhead } from './deflate-ahead.js';
+import { AheadSpool, DeflateAhead, type DeflateAheadOptions } from './deflate-ahead.js';
 import { aheadSpoolPath } from './partial-names.js';
 
 /**
@@ -18,6 +18,7 @@ export class DumpsDeflatedAhead {
     private readonly folder: string,
     private readonly level: number,
     private readonly log: (message: string) => void,
+    private readonly options: Pick<DeflateAheadOptions, 'reserveBytes'> = {},
   ) {}
 
   /** Starts following `file`, a dump file its export is about to write. */
@@ -26,7 +27,12 @@ export class DumpsDeflatedAhead {
     if (this.#following.has(key) || this.#ready.has(key)) return;
     this.#following.set(
       key,
-      new DeflateAhead({ file: key, spool: aheadSpoolPath(this.folder, key), level: this.level }),
+      new DeflateAhead({
+        file: key,
+        spool: aheadSpoolPath(this.folder, key),
+        level: this.level,
+        ...this.options,
+      }),
     );
   }
 
