@@ -8,7 +8,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AheadSpool, DeflateAhead } from '../src/archive/deflate-ahead.js';
+import { AheadSpool, DeflateAhead, DeflateSlots } from '../src/archive/deflate-ahead.js';
 import { ParallelDeflate } from '../src/archive/parallel-deflate.js';
 import { createVerifiedZipArchive } from '../src/archive/verified-zip.js';
 import { eventually } from './helpers/files.js';
@@ -199,6 +199,60 @@ describe('DeflateAhead: a dump deflated while it is written', () => {
     const idle = follow(never.file, never.spool);
     expect(await idle.finish()).toBeUndefined();
     expect(await exists(never.spool)).toBe(false);
+  });
+
+  it('shares slots between files: never more blocks with zlib than the slots allow, each waiter served in turn', async () => {
+    const slots = new DeflateSlots(2);
+    let held = 0;
+    let most = 0;
+    const order: number[] = [];
+    await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        await slots.acquire();
+        held++;
+        most = Math.max(most, held);
+        order.push(i);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        held--;
+        slots.release();
+      }),
+    );
+    expect(most).toBe(2);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+
+    // Two files deflated ahead through one slot both come out complete and usable.
+    const one = new DeflateSlots(1);
+    const a = fresh();
+    const b = fresh();
+    const data = dumpLike(10 * BLOCK);
+    const first = new DeflateAhead({
+      ...a,
+      level: 6,
+      blockSize: BLOCK,
+      pollMs: 5,
+      reserveBytes: 0,
+      slots: one,
+    });
+    const second = new DeflateAhead({
+      ...b,
+      level: 6,
+      blockSize: BLOCK,
+      pollMs: 5,
+      reserveBytes: 0,
+      slots: one,
+    });
+    await Promise.all([exportLike(a.file, data, 0), exportLike(b.file, data, 0)]);
+    expect(await eventually(() => first.stats.blocks === 9 && second.stats.blocks === 9)).toBe(true);
+    for (const [ahead, file] of [
+      [first, a.file],
+      [second, b.file],
+    ] as const) {
+      const blocks = await ahead.finish();
+      const result = await deflated(file, blocks);
+      expect(inflateRawSync(result.out).equals(data)).toBe(true);
+      expect(result.fromAhead).toBe(9);
+      await blocks!.release();
+    }
   });
 
   it('goes into an AES archive that verifies, unzips to the final file, and whose spool is gone after the entry', async () => {

@@ -82,6 +82,23 @@ describe('dump files deflated while they are exported', () => {
     expect(await spools(s.workDir)).toEqual([]);
   });
 
+  it('follows each file of a %U set as it appears (PARALLEL=2), and each entry takes its own blocks', async () => {
+    const s = await pacedScenario({ parallel: '2' }, 8);
+    const { report, log } = await run(s);
+    expect(report.status).toBe('success');
+    expect(report.archives[0]?.verified).toBe(true);
+    const files = report.schemas[0]!.dumpFiles.map((f) => f.name);
+    expect(files).toEqual([expect.stringMatching(/_01\.dmp$/), expect.stringMatching(/_02\.dmp$/)]);
+    const used = [...log.text().matchAll(new RegExp(USED.source, 'g'))].map((m) => [m[1], Number(m[2])]);
+    expect(used.map(([name]) => name)).toEqual(files);
+    for (const [, reused] of used) expect(reused).toBeGreaterThan(0);
+    for (const name of files) {
+      const unzip = spawnSync('unzip', ['-p', report.archives[0]!.path, name], { maxBuffer: 64 * MiB });
+      expect(unzip.stdout.equals(await readFile(path.join(s.dumpDir, name)))).toBe(true);
+    }
+    expect(await spools(s.workDir)).toEqual([]);
+  });
+
   it('is not done when the stages run one after another (the benchmark reference), with the same result', async () => {
     const s = await pacedScenario({}, 2);
     const { report, log } = await run(s, { overlap: false });

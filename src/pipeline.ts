@@ -811,9 +811,11 @@ async function exportSchema(
       : `exporting ${plan.schema.name} as job ${plan.jobName} (limit ${formatDuration(plan.schema.timeoutMs)})`,
   );
   event('running');
-  // One dump file with a known name (no %U template) is deflated as it is written.
-  const followed = plan.dumpFile.includes('%') ? undefined : path.join(settings.dumpPath, plan.dumpFile);
-  if (followed) ahead?.follow(followed);
+  // Its dump files are deflated as they are written: the one file, or each of a %U set as it appears.
+  const watch = ahead?.watch(
+    settings.dumpPath,
+    plan.dumpFile.includes('%') ? templatePattern(plan.dumpFile) : plan.dumpFile,
+  );
   const budget = deps.stopBudgetMs ?? STOP_BUDGET_MS;
   const jobStopper = stopper?.(credential);
   const result = await deps.exporter.run({
@@ -893,13 +895,7 @@ async function exportSchema(
       reason = dumpCheck.problem ?? `the ${settings.verifyDump} check of the dump failed`;
     }
   }
-  if (followed) {
-    const only =
-      outcome !== 'failed' &&
-      dumpFiles.length === 1 &&
-      path.resolve(dumpFiles[0]!.path) === path.resolve(followed);
-    await ahead?.ended(followed, only);
-  }
+  await watch?.ended(outcome === 'failed' ? [] : dumpFiles.map((f) => f.path));
   if (outcome === 'failed') await removePartialDumps(settings, plan, log);
   event(
     outcome !== 'failed'

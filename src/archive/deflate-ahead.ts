@@ -43,6 +43,8 @@ export interface DeflateAheadOptions {
   blockSize?: number;
   /** Blocks with zlib at once (default defaultConcurrency()). */
   concurrency?: number;
+  /** Shared with the other files being deflated ahead, so that together they keep to the machine's cores. */
+  slots?: DeflateSlots;
   /** How often the file's size is looked at while no whole block waits; default 100 ms. */
   pollMs?: number;
   /**
@@ -76,6 +78,7 @@ export class DeflateAhead {
   readonly #concurrency: number;
   readonly #pollMs: number;
   readonly #reserve: number | undefined;
+  readonly #slots: DeflateSlots | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
   readonly #done: Promise<void>;
@@ -88,6 +91,7 @@ export class DeflateAhead {
     this.#concurrency = options.concurrency ?? defaultConcurrency();
     this.#pollMs = options.pollMs ?? 100;
     this.#reserve = options.reserveBytes;
+    this.#slots = options.slots;
     this.#done = this.#follow();
   }
 
@@ -177,10 +181,13 @@ export class DeflateAhead {
         header.writeUInt32LE(input.length, 4);
         header.writeUInt32LE(crc32(input), 8);
         header.writeUInt32LE(dictionary ? crc32(dictionary) : 0, 12);
+        const slots = this.#slots;
+        if (slots) await slots.acquire();
         const output = deflateBlock(input, dictionary, this.#level, false).then((out) => {
           header.writeUInt32LE(out.length, 16);
           return [header, out];
         });
+        if (slots) void output.finally(() => slots.release()).catch(() => undefined);
         output.catch(() => undefined);
         inFlight.push(output);
         dictionary = Buffer.from(input.subarray(input.length - WINDOW));
@@ -221,6 +228,30 @@ export class DeflateAhead {
 }
 
 class GiveUp extends Error {}
+
+/** A count of blocks that may be with zlib at once, shared by several DeflateAhead. */
+export class DeflateSlots {
+  #free: number;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(count: number) {
+    this.#free = count;
+  }
+
+  async acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
+}
 
 async function removeSpool(file: string): Promise<void> {
   await rm(file, { force: true }).catch(() => undefined);

@@ -1,17 +1,35 @@
-import { resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { formatBytes } from '../report/format.js';
-import { AheadSpool, DeflateAhead, type DeflateAheadOptions } from './deflate-ahead.js';
+import { AheadSpool, DeflateAhead, DeflateSlots, type DeflateAheadOptions } from './deflate-ahead.js';
+import { defaultConcurrency } from './parallel-deflate.js';
 import { aheadSpoolPath } from './partial-names.js';
+
+/** How often a `%U` export's folder is listed for its next dump file. */
+const LIST_EVERY_MS = 250;
+
+/** The dump files of one export being followed; `ended` once the export is over. */
+export interface DumpWatch {
+  /**
+   * The export ended and wrote `files` (none when it failed): their blocks wait for the archive, those of any
+   * other file followed are dropped.
+   */
+  ended(files: string[]): Promise<void>;
+}
 
 /**
  * A run's dump files deflated while they are exported (DeflateAhead), by path: each followed from its export's
- * start, kept when the export succeeded with exactly that file, handed to its zip entry once, and whatever is
- * left removed when the run ends.
+ * start (or, in a `%U` set, from when it appears), kept when the export succeeded with that file, handed to its zip
+ * entry once, and whatever is left removed when the run ends.
  */
 export class DumpsDeflatedAhead {
   readonly #following = new Map<string, DeflateAhead>();
   readonly #ready = new Map<string, AheadSpool>();
   readonly #handedOut: AheadSpool[] = [];
+  /** Every file deflated ahead shares these: a `%U` set's files do not take more cores than one file would. */
+  readonly #slots = new DeflateSlots(defaultConcurrency());
+  /** Stops the listing of each `%U` watch that has not ended. */
+  readonly #unwatch = new Set<() => void>();
 
   constructor(
     /** Where the spools go (work-dir, beside the archives). */
@@ -20,6 +38,50 @@ export class DumpsDeflatedAhead {
     private readonly log: (message: string) => void,
     private readonly options: Pick<DeflateAheadOptions, 'reserveBytes'> = {},
   ) {}
+
+  /**
+   * Follows the dump files of an export about to start in `folder`: the one file `name`, or each file matching a
+   * `%U` template's pattern as it appears.
+   */
+  watch(folder: string, name: string | RegExp): DumpWatch {
+    const followed = new Set<string>();
+    const follow = (file: string): void => {
+      followed.add(resolve(file));
+      this.follow(file);
+    };
+    let listing: Promise<void> = Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    if (typeof name === 'string') {
+      follow(join(folder, name));
+    } else {
+      const names = (): Promise<string[]> =>
+        readdir(folder).then(
+          (all) => all.filter((n) => name.test(n)),
+          () => [],
+        );
+      // Files that match already are an earlier export's (Data Pump refuses to reuse them unless told to).
+      const before = names().then((existing) => new Set(existing));
+      const list = async (): Promise<void> => {
+        const old = await before;
+        for (const n of await names())
+          if (!old.has(n) && !followed.has(resolve(folder, n))) follow(join(folder, n));
+      };
+      listing = before.then(() => undefined);
+      timer = setInterval(() => (listing = listing.then(list)), LIST_EVERY_MS);
+      timer.unref();
+    }
+    const stop = (): void => clearInterval(timer);
+    this.#unwatch.add(stop);
+    return {
+      ended: async (files) => {
+        stop();
+        this.#unwatch.delete(stop);
+        await listing;
+        const kept = new Set(files.map((f) => resolve(f)));
+        for (const file of followed) await this.ended(file, kept.has(file));
+      },
+    };
+  }
 
   /** Starts following `file`, a dump file its export is about to write. */
   follow(file: string): void {
@@ -31,15 +93,13 @@ export class DumpsDeflatedAhead {
         file: key,
         spool: aheadSpoolPath(this.folder, key),
         level: this.level,
+        slots: this.#slots,
         ...this.options,
       }),
     );
   }
 
-  /**
-   * The export of `file` ended. `keep`: it succeeded and `file` is its only dump file, so its blocks wait for
-   * the archive; otherwise they are dropped.
-   */
+  /** The export of `file` ended. `keep`: it succeeded with this file, whose blocks wait for the archive. */
   async ended(file: string, keep: boolean): Promise<void> {
     const key = resolve(file);
     const ahead = this.#following.get(key);
@@ -68,6 +128,8 @@ export class DumpsDeflatedAhead {
 
   /** Drops whatever was not used (a failed or cancelled run, an entry never written); removes every spool. */
   async close(): Promise<void> {
+    for (const stop of this.#unwatch) stop();
+    this.#unwatch.clear();
     const following = [...this.#following.values()];
     this.#following.clear();
     const spools = [...this.#ready.values(), ...this.#handedOut];
