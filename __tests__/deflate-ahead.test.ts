@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AheadSpool, DeflateAhead, DeflateSlots } from '../src/archive/deflate-ahead.js';
 import { ParallelDeflate } from '../src/archive/parallel-deflate.js';
 import { createVerifiedZipArchive } from '../src/archive/verified-zip.js';
-import { eventually } from './helpers/files.js';
+import { eventually, tableRows } from './helpers/files.js';
 
 const BLOCK = 64 * 1024;
 const root = mkdtempSync(path.join(os.tmpdir(), 'oba-ahead-'));
@@ -26,18 +26,6 @@ const exists = (file: string): Promise<boolean> =>
     () => true,
     () => false,
   );
-
-/** Table-like rows: compressible about 3:1, like a dump. */
-function dumpLike(size: number): Buffer {
-  const rows: string[] = [];
-  let length = 0;
-  for (let i = 0; length < size; i++) {
-    const row = `${i},EMPLOYEE_${i % 977},${(i * 7919) % 100000},DEPT_${i % 31},${randomBytes(3).toString('hex')}\n`;
-    rows.push(row);
-    length += row.length;
-  }
-  return Buffer.from(rows.join('')).subarray(0, size);
-}
 
 /**
  * Writes `data` to `file` the way an export does: a placeholder header, the body in pieces, then the header. With
@@ -93,7 +81,7 @@ function follow(file: string, spool: string, extra: { reserveBytes?: number } = 
 describe('DeflateAhead: a dump deflated while it is written', () => {
   it('gives the same deflate stream as compressing the finished file, block for block, header rewritten at the end', async () => {
     const { file, spool } = fresh();
-    const data = dumpLike(40 * BLOCK + 1234);
+    const data = tableRows(40 * BLOCK + 1234);
     const ahead = follow(file, spool);
     await exportLike(file, data, 4096, ahead);
     // Every whole block but the last one (never taken while the file may still grow) is deflated ahead.
@@ -117,7 +105,7 @@ describe('DeflateAhead: a dump deflated while it is written', () => {
 
   it('compresses again a block changed after it was deflated, and the next one when its dictionary changed', async () => {
     const { file, spool } = fresh();
-    const data = dumpLike(24 * BLOCK);
+    const data = tableRows(24 * BLOCK);
     const ahead = follow(file, spool);
     await exportLike(file, data, 0);
     expect(await eventually(() => ahead.stats.blocks === 23)).toBe(true);
@@ -141,7 +129,7 @@ describe('DeflateAhead: a dump deflated while it is written', () => {
 
   it('uses nothing beyond the end of a file that became shorter, and nothing of a broken spool', async () => {
     const { file, spool } = fresh();
-    const data = dumpLike(20 * BLOCK);
+    const data = tableRows(20 * BLOCK);
     const ahead = follow(file, spool);
     await exportLike(file, data, 0);
     await eventually(() => ahead.stats.blocks >= 18);
@@ -177,7 +165,7 @@ describe('DeflateAhead: a dump deflated while it is written', () => {
   it('keeps the reserve of free space: gives up at once, names the folder, and leaves no spool', async () => {
     const { file, spool } = fresh();
     const ahead = follow(file, spool, { reserveBytes: Number.MAX_SAFE_INTEGER });
-    await exportLike(file, dumpLike(10 * BLOCK), 0);
+    await exportLike(file, tableRows(10 * BLOCK), 0);
     expect(await ahead.finish()).toBeUndefined();
     expect(ahead.stats.gaveUp).toContain(`${root} has`);
     expect(ahead.stats.gaveUp).toMatch(/GiB free; deflating ahead keeps/);
@@ -190,7 +178,7 @@ describe('DeflateAhead: a dump deflated while it is written', () => {
     const ahead = follow(file, spool);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(ahead.stats.blocks).toBe(0);
-    await exportLike(file, dumpLike(12 * BLOCK), 0);
+    await exportLike(file, tableRows(12 * BLOCK), 0);
     await eventually(() => ahead.stats.blocks >= 10);
     await ahead.discard();
     expect(await exists(spool)).toBe(false);
@@ -224,7 +212,7 @@ describe('DeflateAhead: a dump deflated while it is written', () => {
     const one = new DeflateSlots(1);
     const a = fresh();
     const b = fresh();
-    const data = dumpLike(10 * BLOCK);
+    const data = tableRows(10 * BLOCK);
     const first = new DeflateAhead({
       ...a,
       level: 6,
@@ -257,7 +245,7 @@ describe('DeflateAhead: a dump deflated while it is written', () => {
 
   it('goes into an AES archive that verifies, unzips to the final file, and whose spool is gone after the entry', async () => {
     const { file, spool } = fresh();
-    const data = dumpLike(3 * 1024 * 1024 + 77);
+    const data = tableRows(3 * 1024 * 1024 + 77);
     const ahead = new DeflateAhead({ file, spool, level: 6, pollMs: 5, reserveBytes: 0 });
     await exportLike(file, data);
     expect(await eventually(() => ahead.stats.blocks === 5)).toBe(true);

@@ -20,20 +20,9 @@ import {
   ParallelDeflate,
   threadPoolSize,
 } from '../src/archive/parallel-deflate.js';
+import { tableRows } from './helpers/files.js';
 
 const BLOCK = 64 * 1024;
-
-/** Table-like rows: compressible, but not trivially (about 3:1, like a dump). */
-function compressible(size: number): Buffer {
-  const rows: string[] = [];
-  let length = 0;
-  for (let n = 0; length < size; n++) {
-    const row = `${n},EMPLOYEE_${n % 977},${(n * 7919) % 100000},DEPT_${n % 31},${randomBytes(3).toString('hex')}\n`;
-    rows.push(row);
-    length += row.length;
-  }
-  return Buffer.from(rows.join('')).subarray(0, size);
-}
 
 /** Splits `data` into chunks of the given sizes, cycling through them. */
 function chunked(data: Buffer, sizes: number[]): Buffer[] {
@@ -95,7 +84,7 @@ describe('ParallelDeflate', () => {
     for (const kind of ['compressible', 'random'] as const) {
       it(`level ${level}, ${kind}: sizes 0, 1, block-1, block, block+1, 2 blocks, 5+ blocks inflate back`, async () => {
         for (const size of sizes) {
-          const input = kind === 'random' ? randomBytes(size) : compressible(size);
+          const input = kind === 'random' ? randomBytes(size) : tableRows(size);
           // Uneven chunks, so block edges fall inside chunks as well as between them.
           for (const pattern of [[size || 1], [1000, 70_000, 7]]) {
             const { output, stream } = await deflate(chunked(input, pattern), {
@@ -115,7 +104,7 @@ describe('ParallelDeflate', () => {
   }
 
   it('compresses as well as one zlib stream, within 0.5 %, thanks to the 32 KiB dictionary', async () => {
-    const input = compressible(40 * BLOCK);
+    const input = tableRows(40 * BLOCK);
     const { output } = await deflate([input], { level: 6, blockSize: BLOCK });
     const single = deflateRawSync(input, { level: 6 });
     expect(output.length).toBeLessThan(single.length * 1.005);
@@ -166,7 +155,7 @@ describe('ParallelDeflate', () => {
   it('keeps going when the reader pauses and resumes (no lost wake-up), many times over', async () => {
     // A reader that stops for a while after every few pieces: the output buffer fills and empties repeatedly.
     for (let run = 0; run < 20; run++) {
-      const input = compressible(20 * BLOCK + run * 999);
+      const input = tableRows(20 * BLOCK + run * 999);
       const stream = new ParallelDeflate({ level: 1, blockSize: BLOCK, maxBlocksInFlight: 2 + (run % 3) });
       const pieces: Buffer[] = [];
       const ended = once(stream, 'end');
@@ -188,7 +177,7 @@ describe('ParallelDeflate', () => {
     const stream = new ParallelDeflate({ level: 6, blockSize: BLOCK, maxBlocksInFlight: 2 });
     const errors: Error[] = [];
     stream.on('error', (err) => errors.push(err));
-    const source = Readable.from(chunked(compressible(40 * BLOCK), [BLOCK]));
+    const source = Readable.from(chunked(tableRows(40 * BLOCK), [BLOCK]));
     source.pipe(stream);
     await new Promise<void>((resolve) => stream.once('data', () => resolve()));
     stream.destroy(new Error('boom'));
@@ -217,7 +206,7 @@ describe('ParallelDeflate', () => {
   });
 
   it('entryDataStream: stored data passes through unchanged with its CRC-32', async () => {
-    const input = compressible(3 * BLOCK + 7);
+    const input = tableRows(3 * BLOCK + 7);
     const store = entryDataStream('store', 6);
     expect(store).toBeInstanceOf(Crc32Size);
     const pieces: Buffer[] = [];
@@ -252,7 +241,7 @@ describe('probeCompressibility', () => {
     expect(random.incompressible).toBe(true);
     expect(random.sampled).toBe(512 * 1024);
     expect(random.compressed).toBeGreaterThan(random.sampled * INCOMPRESSIBLE_RATIO);
-    expect((await probe('rows.txt', compressible(3 * 1024 * 1024))).incompressible).toBe(false);
+    expect((await probe('rows.txt', tableRows(3 * 1024 * 1024))).incompressible).toBe(false);
     // Files up to 8 samples' worth are probed whole; tiny ones not at all (always deflated).
     expect(await probe('small-random', randomBytes(300_000))).toMatchObject({
       sampled: 300_000,
@@ -267,12 +256,12 @@ describe('probeCompressibility', () => {
   });
 
   it('samples the whole file, not its start: a compressible header does not hide compressed data', async () => {
-    const header = compressible(256 * 1024);
+    const header = tableRows(256 * 1024);
     expect(
       (await probe('header-then-random', Buffer.concat([header, randomBytes(8 << 20)]))).incompressible,
     ).toBe(true);
     expect(
-      (await probe('random-then-rows', Buffer.concat([randomBytes(256 * 1024), compressible(8 << 20)])))
+      (await probe('random-then-rows', Buffer.concat([randomBytes(256 * 1024), tableRows(8 << 20)])))
         .incompressible,
     ).toBe(false);
   });

@@ -5,12 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runBackup } from '../src/pipeline.js';
-import { expdpProcessRunner } from '../src/export/expdp-process.js';
-import { RunLog } from '../src/report/run-log.js';
-import { TOOL } from '../src/version.js';
-import type { RunReport } from '../src/run-report.js';
-import { PASSWORD, pipelineScenario, type PipelineScenario } from './helpers/pipeline-run.js';
+import { pipelineScenario, runPipeline, type PipelineScenario } from './helpers/pipeline-run.js';
 
 const MiB = 1024 * 1024;
 const USED = /(\S+\.dmp): (\d+) of (\d+) blocks came deflated from its export/;
@@ -18,28 +13,11 @@ const spools = async (dir: string): Promise<string[]> =>
   (await readdir(dir).catch(() => [] as string[])).filter((n) => /\.ahead-[0-9a-f]{8}$/.test(n));
 
 /**
- * Runs the pipeline on the simulated Oracle. Deflating ahead keeps no reserve of free space unless asked (the
- * default, a tenth of the file system, would make these tests depend on the machine's disk).
+ * The pipeline on the simulated Oracle. Deflating ahead keeps no reserve of free space unless asked (the default, a
+ * tenth of the file system, would make these tests depend on the machine's disk).
  */
-async function run(
-  s: PipelineScenario,
-  deps: { overlap?: boolean; deflateAheadReserveBytes?: number } = {},
-): Promise<{ report: RunReport; log: RunLog }> {
-  const log = new RunLog([PASSWORD], () => new Date());
-  const report = await runBackup(s.settings, {
-    exporter: expdpProcessRunner,
-    clock: () => new Date(),
-    log,
-    tool: TOOL,
-    runId: '4242',
-    newId: () => 'id',
-    tempRoot: s.tempDir,
-    env: { ORACLE_SIM_CONFIG: s.config },
-    deflateAheadReserveBytes: 0,
-    ...deps,
-  });
-  return { report, log };
-}
+const run = (s: PipelineScenario, options: { overlap?: boolean; deflateAheadReserveBytes?: number } = {}) =>
+  runPipeline(s, { deflateAheadReserveBytes: 0, ...options });
 
 /** One schema of `mb` MiB written at 4 MB/s: long enough for blocks to be deflated while it is exported. */
 async function pacedScenario(inputs: Record<string, string> = {}, mb = 6): Promise<PipelineScenario> {

@@ -71,7 +71,13 @@ export interface PipelineRun {
 
 export async function runPipeline(
   s: PipelineScenario,
-  options: { database?: OracleDatabase; signal?: AbortSignal; onJob?: (e: JobEvent) => void } = {},
+  options: {
+    database?: OracleDatabase;
+    signal?: AbortSignal;
+    onJob?: (e: JobEvent) => void;
+    overlap?: boolean;
+    deflateAheadReserveBytes?: number;
+  } = {},
 ): Promise<PipelineRun> {
   const log = new RunLog([PASSWORD], () => new Date());
   const jobs: JobEvent[] = [];
@@ -88,6 +94,8 @@ export async function runPipeline(
     signal: options.signal,
     env: { ORACLE_SIM_CONFIG: s.config },
     stopBudgetMs: { timeout: 10_000, cancelled: 4_000 },
+    overlap: options.overlap,
+    deflateAheadReserveBytes: options.deflateAheadReserveBytes,
     onJob: (event) => {
       jobs.push(event);
       options.onJob?.(event);
