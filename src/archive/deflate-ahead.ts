@@ -105,7 +105,7 @@ export class DeflateAhead {
     if (this.stats.gaveUp === undefined && this.stats.blocks > 0) {
       // The archive will need about as many bytes as the spool holds, while the spool still holds them.
       const room = await this.#roomFor(this.stats.bytesOut).catch((err: unknown) => describeError(err));
-      if (room === true) return new AheadSpool(this.#spool, this.#blockSize, this.#level, this.stats.blocks);
+      if (room === true) return new AheadSpool(this.#spool, this.#blockSize, this.#level);
       this.stats.gaveUp = room;
     }
     await removeSpool(this.#spool);
@@ -279,8 +279,6 @@ export class AheadSpool implements DeflatedAhead {
     readonly path: string,
     readonly blockSize: number,
     readonly level: number,
-    /** Records in the spool. */
-    readonly blocks: number,
   ) {}
 
   take(index: number, input: Buffer, dictionary: Buffer | undefined): Promise<Buffer | undefined> {

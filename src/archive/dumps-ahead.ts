@@ -47,7 +47,7 @@ export class DumpsDeflatedAhead {
     const followed = new Set<string>();
     const follow = (file: string): void => {
       followed.add(resolve(file));
-      this.follow(file);
+      this.#start(file);
     };
     let listing: Promise<void> = Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
@@ -84,7 +84,7 @@ export class DumpsDeflatedAhead {
   }
 
   /** Starts following `file`, a dump file its export is about to write. */
-  follow(file: string): void {
+  #start(file: string): void {
     const key = resolve(file);
     if (this.#following.has(key) || this.#ready.has(key)) return;
     this.#following.set(
