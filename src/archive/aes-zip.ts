@@ -4,6 +4,7 @@ import { Archiver, type CoreOptions, type TransformOptions, type ZipOptions } fr
 import ZipEncryptedFormat from 'archiver-zip-encrypted/lib/zip-encrypted.js';
 import { entryDataStream } from './parallel-deflate.js';
 import { WinZipAesEncryptStream } from './winzip-aes.js';
+import { METHOD_DEFLATED, ZIP64_MAGIC } from './zip-format.js';
 import type {
   ArchiverInternals,
   EntryCompression,
@@ -62,7 +63,7 @@ function nativeSmartStream(compression: EntryCompression) {
   return function (this: ZipAesEngine, entry: ZipEntry, callback: SmartStreamCallback): Writable {
     // The plugin appended the 11-byte AES extra field last; its final two bytes hold the real method.
     const extra = entry.getExtra();
-    const deflate = extra.readUInt16LE(extra.length - 2) === 8;
+    const deflate = extra.readUInt16LE(extra.length - 2) === METHOD_DEFLATED;
     const { level, ahead, ...tuning } = compression;
     const data = entryDataStream(deflate ? 'deflate' : 'store', level, tuning, ahead?.current);
     const encrypt = new WinZipAesEncryptStream(this.key);
@@ -96,7 +97,6 @@ function nativeSmartStream(compression: EntryCompression) {
   };
 }
 
-const ZIP64_MAGIC = 0xffffffff;
 const CFH_VERSION_NEEDED = 6;
 const CFH_COMPRESSED_SIZE = 20;
 const CFH_LOCAL_HEADER_OFFSET = 42;

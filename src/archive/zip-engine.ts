@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { ZipArchive, type Archiver, type ZipOptions } from 'archiver';
 import { entryDataStream, type DeflatedAhead, type ParallelDeflateTuning } from './parallel-deflate.js';
+import { METHOD_DEFLATED } from './zip-format.js';
 
 /** What our code uses of compress-commons' ZipArchiveEntry. */
 export interface ZipEntry {
@@ -39,8 +40,6 @@ export interface ArchiverInternals {
   _supportsSymlink: boolean;
   _modulePipe(): void;
 }
-
-const METHOD_DEFLATED = 8;
 
 /** Where one entry lies in the archive file, as the engine wrote it (byte offsets from the start of the file). */
 export interface EntrySpan {

@@ -8,17 +8,18 @@ import { WinZipAesDecryptor } from './winzip-aes.js';
 import type { EntrySpan } from './zip-engine.js';
 import { ContentDigest, encryptionProblems, type EntryCheck } from './zip-verify.js';
 import type { ArchiveObserver } from './zip-writer.js';
-
-const LOCAL_HEADER = 0x04034b50;
-const DATA_DESCRIPTOR = 0x08074b50;
-const LOCAL_HEADER_SIZE = 30;
-const AES_EXTRA = 0x9901;
-const METHOD_STORED = 0;
-const METHOD_DEFLATED = 8;
-const METHOD_AES = 99;
-const FLAG_ENCRYPTED = 0x01;
-const FLAG_DATA_DESCRIPTOR = 0x08;
-const MAGIC32 = 0xffffffff;
+import {
+  AES_EXTRA,
+  DATA_DESCRIPTOR,
+  FLAG_DATA_DESCRIPTOR,
+  FLAG_ENCRYPTED,
+  LOCAL_HEADER,
+  LOCAL_HEADER_SIZE,
+  METHOD_AES,
+  METHOD_DEFLATED,
+  METHOD_STORED,
+  ZIP64_MAGIC,
+} from './zip-format.js';
 
 export interface ZipFollowerOptions {
   /** '' when the archive is not encrypted. */
@@ -352,7 +353,7 @@ class EntryReader {
       crc = descriptor.readUInt32LE(4);
       compressedSize = length === 24 ? Number(descriptor.readBigUInt64LE(8)) : descriptor.readUInt32LE(8);
       size = length === 24 ? Number(descriptor.readBigUInt64LE(16)) : descriptor.readUInt32LE(12);
-    } else if (compressedSize === MAGIC32 || size === MAGIC32) {
+    } else if (compressedSize === ZIP64_MAGIC || size === ZIP64_MAGIC) {
       return `${where}: zip64 sizes in the local header are not supported`;
     }
     if (crc !== span.crc >>> 0 || compressedSize !== span.compressedSize || size !== span.size)
