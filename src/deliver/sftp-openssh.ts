@@ -410,7 +410,7 @@ export class OpenSshSftp {
       const why = this.stderr.trim()
         ? classifyOpenSshExit(this.stderr, settings)
         : new SftpError(
-            `OpenSSH connection to ${hostPort(settings)} ended (${signal ? `signal ${signal}` : `exit code ${code}`})`,
+            `connection to ${hostPort(settings)} lost (OpenSSH ended with ${signal ? `signal ${signal}` : `exit code ${code}`} and no message)`,
             'connection',
           );
       this.fail(why);
