@@ -85,8 +85,9 @@ describe('ParallelDeflate', () => {
       it(`level ${level}, ${kind}: sizes 0, 1, block-1, block, block+1, 2 blocks, 5+ blocks inflate back`, async () => {
         for (const size of sizes) {
           const input = kind === 'random' ? randomBytes(size) : tableRows(size);
-          // Uneven chunks, so block edges fall inside chunks as well as between them.
-          for (const pattern of [[size || 1], [1000, 70_000, 7]]) {
+          // Uneven chunks, so block edges fall inside chunks as well as between them; block-sized chunks (taken
+          // as blocks without a copy), also between others so that whole and assembled blocks alternate.
+          for (const pattern of [[size || 1], [1000, 70_000, 7], [BLOCK], [BLOCK, 100, BLOCK - 100]]) {
             const { output, stream } = await deflate(chunked(input, pattern), {
               level,
               blockSize: BLOCK,

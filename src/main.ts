@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { createOracleDatabase, type OracleDatabase } from './database/database.js';
 import { expdpProcessRunner } from './export/expdp-process.js';
+import { memoryLine, watchMemory } from './memory-watch.js';
 import { runBackup, type JobEvent } from './pipeline.js';
 import { buildEmail, databaseName, sendEmail, shouldSend } from './report/email.js';
 import { sizeChangeMessage, sizeChanges } from './report/history.js';
@@ -80,6 +81,7 @@ export async function run(): Promise<void> {
       else core.info(message);
     });
     runLog = log;
+    const memory = watchMemory();
     for (const warning of warnings) log.warn(warning);
     for (const name of withholdSecretVariables(process.env, secrets))
       log.info(`${name} holds a secret: it is not passed on to the programs the action starts`);
@@ -144,6 +146,7 @@ export async function run(): Promise<void> {
     // seconds before the runner kills it: no e-mail (whoever cancelled it knows), the report and summary at once.
     if (settings.smtp && report.cancelled) log.info('e-mail report not sent: the run was cancelled');
     else if (settings.smtp) await emailReport(settings.smtp, settings.reportLanguage, report, log);
+    log.info(memoryLine(memory.stop()));
     try {
       if (!logDir || !report.reportPath || !report.logPath)
         throw new Error('log-dir is not known: dump-path could not be looked up');

@@ -176,8 +176,8 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
   readonly #ahead: DeflatedAhead | undefined;
   /** Blocks handed to zlib whose output has not been pushed yet, in input order. */
   readonly #inFlight: Block[] = [];
-  /** The block being filled, and how much of it is. */
-  #current: Buffer;
+  /** The block being filled (none until input comes that is not one whole block), and how much of it is. */
+  #current: Buffer | undefined;
   #filled = 0;
   /** The last 32 KiB of the block before `#current`, for the dictionary. */
   #dictionary: Buffer | undefined;
@@ -205,7 +205,6 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
     // Blocks deflated ahead are only the same blocks when cut and compressed the same way.
     const { ahead } = options;
     this.#ahead = ahead && ahead.blockSize === blockSize && ahead.level === options.level ? ahead : undefined;
-    this.#current = Buffer.allocUnsafe(blockSize);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -217,7 +216,7 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
   override _flush(callback: TransformCallback): void {
     // Whatever is left, even nothing at all, is the last block: Z_FINISH closes the stream.
     this.#whenRoom(() => {
-      this.#dispatch(this.#current.subarray(0, this.#filled), true);
+      this.#dispatch(this.#current?.subarray(0, this.#filled) ?? Buffer.alloc(0), true);
       this.#whenAllOut(callback);
     });
   }
@@ -245,12 +244,19 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
           this.#whenRoom(() => this.#consume(chunk, at, callback));
           return;
         }
-        const full = this.#current;
+        const full = this.#current!;
         this.#dispatch(full, false);
         this.#dictionary = full.subarray(full.length - WINDOW);
-        this.#current = Buffer.allocUnsafe(this.blockSize);
+        this.#current = undefined;
         this.#filled = 0;
       }
+      if (this.#filled === 0 && at === 0 && chunk.length === this.blockSize) {
+        // A chunk that is exactly one block (the archive reads block-sized chunks) becomes the block uncopied.
+        this.#current = chunk;
+        this.#filled = chunk.length;
+        break;
+      }
+      this.#current ??= Buffer.allocUnsafe(this.blockSize);
       const n = chunk.copy(this.#current, this.#filled, at);
       this.#filled += n;
       at += n;

@@ -88,7 +88,8 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   const { path, entries, level } = opts;
   const password = opts.password ?? '';
   checkLevel(level);
-  if (opts.deflate) checkDeflateTuning(opts.deflate);
+  // Read in chunks of one deflate block: ParallelDeflate takes such a chunk as a block without copying it.
+  const { blockSize } = checkDeflateTuning(opts.deflate ?? {});
   const seenNames = new Set<string>();
 
   // Entries known up front are checked before anything is created: a clear message and nothing to clean up.
@@ -189,7 +190,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
               })
             : undefined;
         const incompressible = probe?.incompressible === true;
-        const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
+        const source = createReadStream(file, { highWaterMark: blockSize });
         const hasher = new HashingPassThrough({ onData: progress });
         inputs.push(source, hasher);
         source.on('error', (err) => fail(cannotRead(err)));
