@@ -1,11 +1,12 @@
-// The run's memory, watched while it works: the figures for the run log, and a peak that does not depend on luck.
+// The run's memory, watched while it works: the figures for the run log, and a lower peak that depends less on when
+// V8 happens to collect.
 //
 // The archive moves about five times the dump's size through short-lived Buffers (file reads, deflate and inflate
 // outputs), while the JavaScript heap stays near 15 MiB. V8 frees a dead Buffer only at its next full collection,
 // and with so small a heap those come 0.1-0.5 s apart, sometimes later: dead Buffers piled up to 60-75 MiB in the
 // malloc heap before one came, and the peak moved 175-205 MiB from run to run for the same dump. So the run samples
 // its Buffers every 50 ms and, once they exceed the lowest level seen since the last collection by 24 MiB, asks V8
-// for a full collection there and then (10-30 ms with this heap; a few per GiB archived). Measured in the notes.
+// for a full collection there and then (10-50 ms with this heap; a few per GiB archived). Measured in the notes.
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
