@@ -44,8 +44,7 @@ export const COLLECT_ABOVE_BYTES = 24 * 1024 * 1024;
  * for the moment it takes to make one (the main context and the process's own flags stay as they were).
  */
 export function fullCollection(): (() => void) | undefined {
-  const existing: unknown = (globalThis as { gc?: unknown }).gc;
-  let gc: unknown = existing;
+  let gc: unknown = (globalThis as { gc?: unknown }).gc;
   if (typeof gc !== 'function') {
     try {
       setFlagsFromString('--expose-gc');
