@@ -205,7 +205,7 @@ describe('bigger databases: PARALLEL and FILESIZE', () => {
     const manifest = JSON.parse(await readFile(result.outputs.manifest!, 'utf8'));
     // The bundled action watched its memory and says so in the run log.
     expect(await readFile(report.logPath, 'utf8')).toMatch(
-      /INFO {2}memory: peak [1-9]\d* MiB resident \(JavaScript heap [1-9]\d* MiB, buffers \d+ MiB; \d+ garbage collection\(s\) asked for, \d+ ms\)\n/,
+      /INFO {2}memory: peak [1-9]\d*\.\d MiB resident \(JavaScript heap [1-9]\d*\.\d MiB, buffers \d+\.\d [KM]iB; \d+ garbage collection\(s\) asked for, \d+ ms\)\n/,
     );
     const listing = execFileSync(sevenZip(), ['l', '-ba', '-slt', result.outputs.archives!], {
       encoding: 'utf8',

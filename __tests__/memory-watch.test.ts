@@ -107,7 +107,7 @@ describe('watchMemory', () => {
     expect(figures.peakBuffersBytes).toBeGreaterThanOrEqual(8 * MiB);
   });
 
-  it('says it in one line of MiB', () => {
+  it('says it in one line, sizes as the rest of the run log gives them', () => {
     expect(
       memoryLine({
         peakRssBytes: 142.4 * MiB,
@@ -118,8 +118,8 @@ describe('watchMemory', () => {
         collectionMs: 41.4,
       }),
     ).toBe(
-      'memory: peak 142 MiB resident (JavaScript heap 14 MiB, buffers 34 MiB; 3 garbage collection(s) asked ' +
-        'for, 41 ms)',
+      'memory: peak 142.4 MiB resident (JavaScript heap 14.0 MiB, buffers 33.6 MiB; 3 garbage collection(s) ' +
+        'asked for, 41 ms)',
     );
   });
 });

@@ -10,6 +10,7 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { formatBytes } from './report/format.js';
 
 export interface MemoryFigures {
   /** Peak resident set size of the process since it started (getrusage), in bytes. */
@@ -111,14 +112,13 @@ export function watchMemory(options: MemoryWatchOptions = {}): { stop(): MemoryF
 }
 
 /**
- * One line for the run log, e.g. "memory: peak 142 MiB resident (JavaScript heap 14 MiB, buffers 34 MiB; 3 garbage
- * collections asked for, 41 ms)".
+ * One line for the run log, sizes as everywhere else in it, e.g. "memory: peak 142.4 MiB resident (JavaScript heap
+ * 14.0 MiB, buffers 33.6 MiB; 3 garbage collection(s) asked for, 41 ms)".
  */
 export function memoryLine(figures: MemoryFigures): string {
-  const mib = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))} MiB`;
   return (
-    `memory: peak ${mib(figures.peakRssBytes)} resident (JavaScript heap ${mib(figures.peakHeapUsedBytes)}, ` +
-    `buffers ${mib(figures.peakBuffersBytes)}; ${figures.collections} garbage collection(s) asked for, ` +
-    `${Math.round(figures.collectionMs)} ms)`
+    `memory: peak ${formatBytes(figures.peakRssBytes)} resident (JavaScript heap ` +
+    `${formatBytes(figures.peakHeapUsedBytes)}, buffers ${formatBytes(figures.peakBuffersBytes)}; ` +
+    `${figures.collections} garbage collection(s) asked for, ${Math.round(figures.collectionMs)} ms)`
   );
 }
