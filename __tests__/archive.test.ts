@@ -368,16 +368,20 @@ describe('WinZip AES stream', () => {
     const password = Buffer.from(PASSWORD);
     const salt = randomBytes(16);
     const data = randomBytes(300_017);
-    // Uneven chunks exercise the key stream carried over between chunks.
-    const chunks = [1, 15, 16, 17, 4095, 65_536, 100_000].map((n, i, all) => {
-      const start = all.slice(0, i).reduce((a, b) => a + b, 0);
-      return data.subarray(start, start + n);
-    });
-    chunks.push(data.subarray(chunks.reduce((a, c) => a + c.length, 0)));
-    const ours = new WinZipAesEncryptStream(password, salt);
-    const mine = await collect(ours, chunks);
-    expect(mine.equals(await pluginOutput(password, salt, chunks))).toBe(true);
-    expect(ours.totalSize).toBe(16 + 2 + data.length + 10);
+    // Uneven chunks exercise the key stream carried over between chunks; large chunks before small ones too (the
+    // counter blocks' buffer is reused from chunk to chunk).
+    const sizes = [1, 15, 16, 17, 4095, 65_536, 100_000];
+    for (const order of [sizes, sizes.toReversed()]) {
+      const chunks = order.map((n, i, all) => {
+        const start = all.slice(0, i).reduce((a, b) => a + b, 0);
+        return data.subarray(start, start + n);
+      });
+      chunks.push(data.subarray(chunks.reduce((a, c) => a + c.length, 0)));
+      const ours = new WinZipAesEncryptStream(password, salt);
+      const mine = await collect(ours, chunks);
+      expect(mine.equals(await pluginOutput(password, salt, chunks))).toBe(true);
+      expect(ours.totalSize).toBe(16 + 2 + data.length + 10);
+    }
     const empty = new WinZipAesEncryptStream(password, salt);
     expect((await collect(empty, [])).equals(await pluginOutput(password, salt, []))).toBe(true);
   });

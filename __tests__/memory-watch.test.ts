@@ -22,10 +22,10 @@ describe('watchMemory', () => {
   it('keeps the highest heap and buffer figures it sampled, and stops sampling when stopped', () => {
     vi.useFakeTimers();
     const readings = [
-      { heapUsed: 10 * MiB, arrayBuffers: 5 * MiB },
-      { heapUsed: 12 * MiB, arrayBuffers: 40 * MiB },
-      { heapUsed: 30 * MiB, arrayBuffers: 8 * MiB },
-      { heapUsed: 11 * MiB, arrayBuffers: 6 * MiB },
+      { heapUsed: 10 * MiB, heapTotal: 20 * MiB, arrayBuffers: 5 * MiB },
+      { heapUsed: 12 * MiB, heapTotal: 20 * MiB, arrayBuffers: 40 * MiB },
+      { heapUsed: 30 * MiB, heapTotal: 40 * MiB, arrayBuffers: 8 * MiB },
+      { heapUsed: 11 * MiB, heapTotal: 40 * MiB, arrayBuffers: 6 * MiB },
     ];
     let next = 0;
     const sample = vi.fn(() => readings[Math.min(next++, readings.length - 1)]!);
@@ -55,7 +55,11 @@ describe('watchMemory', () => {
     // Buffers in MiB at each sample.
     const levels = [20, 10, 30, 35, 30, 20, 45, 15];
     let next = 0;
-    const sample = vi.fn(() => ({ heapUsed: 10 * MiB, arrayBuffers: levels[next++]! * MiB }));
+    const sample = vi.fn(() => ({
+      heapUsed: 10 * MiB,
+      heapTotal: 20 * MiB,
+      arrayBuffers: levels[next++]! * MiB,
+    }));
     const collect = vi.fn();
     const watch = watchMemory({ intervalMs: 50, sample, collect, collectAboveBytes: 24 * MiB });
     // 20, 10 (the floor), 30: within 24 MiB of it.
@@ -73,6 +77,37 @@ describe('watchMemory', () => {
     expect(figures.collections).toBe(2);
     expect(figures.peakBuffersBytes).toBe(45 * MiB);
     expect(figures.samples).toBe(8);
+  });
+
+  it("also asks for one when V8's heap has grown by the threshold since the last one (its young generation grows)", () => {
+    vi.useFakeTimers();
+    // V8's heap in MiB at each sample; the Buffers stay put.
+    const heaps = [30, 25, 40, 42, 20, 30, 37, 37];
+    let next = 0;
+    const sample = vi.fn(() => ({
+      heapUsed: 10 * MiB,
+      heapTotal: heaps[next++]! * MiB,
+      arrayBuffers: 5 * MiB,
+    }));
+    const collect = vi.fn();
+    const watch = watchMemory({ intervalMs: 10, sample, collect, heapGrowthBytes: 16 * MiB });
+    // 30, 25 (the floor), 40: 15 MiB of growth.
+    vi.advanceTimersByTime(20);
+    expect(collect).not.toHaveBeenCalled();
+    // 42 is 17 above 25: collect. The floor starts again from the next sample: 20.
+    vi.advanceTimersByTime(10);
+    expect(collect).toHaveBeenCalledTimes(1);
+    // 30, 37 (17 above 20): collect again; 37 after it is the new floor.
+    vi.advanceTimersByTime(30);
+    expect(collect).toHaveBeenCalledTimes(2);
+    // Asked for by the run (before it loads its reporting modules): counted like the others.
+    watch.collectNow();
+    expect(collect).toHaveBeenCalledTimes(3);
+    expect(watch.stop().collections).toBe(3);
+    // Without V8's collection there is nothing to ask for.
+    const without = watchMemory({ sample, collect: undefined });
+    without.collectNow();
+    expect(without.stop().collections).toBe(0);
   });
 
   it('V8 full collection: can be had at run time, and frees Buffers no longer referenced', async () => {

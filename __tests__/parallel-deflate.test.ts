@@ -16,9 +16,12 @@ import {
 import {
   Crc32Size,
   defaultConcurrency,
+  deflateBlock,
   entryDataStream,
+  outputChunkSize,
   ParallelDeflate,
   threadPoolSize,
+  WINDOW,
 } from '../src/archive/parallel-deflate.js';
 import { tableRows } from './helpers/files.js';
 
@@ -112,6 +115,35 @@ describe('ParallelDeflate', () => {
     // Without the dictionary each block would start cold: clearly worse than that.
     const cold = chunked(input, [BLOCK]).reduce((sum, b) => sum + deflateRawSync(b, { level: 6 }).length, 0);
     expect(output.length).toBeLessThan(cold);
+  });
+
+  it('gives the same bytes however the output buffer is sized: a wrong guess only takes more visits', async () => {
+    // Table rows, then random data (the guess from the rows' ratio is far too small), then rows again.
+    const input = Buffer.concat([tableRows(3 * BLOCK), randomBytes(2 * BLOCK), tableRows(BLOCK + 777)]);
+    for (const pattern of [[BLOCK], [1000, 70_000, 7]]) {
+      const { output } = await deflate(chunked(input, pattern), { level: 6, blockSize: BLOCK });
+      expectOneDeflateStream(output, input);
+    }
+    for (const start of [0, 3 * BLOCK, 5 * BLOCK]) {
+      const block = input.subarray(start, start + BLOCK);
+      const dictionary = start > 0 ? input.subarray(start - WINDOW, start) : undefined;
+      for (const last of [false, true]) {
+        const worstCase = await deflateBlock(block, dictionary, 6, last);
+        for (const guess of [0, 100, 20_000, BLOCK / 4, BLOCK, 10 * BLOCK]) {
+          expect((await deflateBlock(block, dictionary, 6, last, guess)).equals(worstCase)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('sizes the output buffer a quarter over the guess, 16 KiB at least, never over the worst case', () => {
+    const worstCase = BLOCK + (BLOCK >> 8) + 1024;
+    expect(outputChunkSize(BLOCK)).toBe(worstCase);
+    expect(outputChunkSize(BLOCK, Number.NaN)).toBe(worstCase);
+    expect(outputChunkSize(BLOCK, 0)).toBe(16 * 1024);
+    expect(outputChunkSize(BLOCK, 20_000)).toBe(25_000 + 1024);
+    expect(outputChunkSize(BLOCK, BLOCK)).toBe(worstCase);
+    expect(outputChunkSize(0, 0)).toBe(1024);
   });
 
   it('emits the blocks in input order whatever order zlib finishes them in', async () => {

@@ -64,8 +64,8 @@ function nativeSmartStream(compression: EntryCompression) {
     // The plugin appended the 11-byte AES extra field last; its final two bytes hold the real method.
     const extra = entry.getExtra();
     const deflate = extra.readUInt16LE(extra.length - 2) === METHOD_DEFLATED;
-    const { level, ahead, ...tuning } = compression;
-    const data = entryDataStream(deflate ? 'deflate' : 'store', level, tuning, ahead?.current);
+    const { level, ahead, recycle, ...tuning } = compression;
+    const data = entryDataStream(deflate ? 'deflate' : 'store', level, tuning, ahead?.current, recycle);
     const encrypt = new WinZipAesEncryptStream(this.key);
     let error: Error | null = null;
     let done = false;

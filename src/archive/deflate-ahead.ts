@@ -2,6 +2,7 @@ import { open, rm, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { readAt } from '../read-at.js';
+import { BlockPool } from './block-pool.js';
 import { describeError } from './errors.js';
 import {
   DEFAULT_BLOCK_SIZE,
@@ -154,6 +155,10 @@ export class DeflateAhead {
     try {
       spool = await open(this.#spool, 'wx', 0o600);
       let dictionary: Buffer | undefined;
+      // What the last block deflated to, for the size of the next one's output buffer.
+      let expected: number | undefined;
+      // Blocks are read into a few buffers, each reused once zlib is done with its block.
+      const readBuffers = new BlockPool(this.#blockSize, this.#concurrency + 1);
       let checkedAt = -1;
       for (let index = 0; !this.#stopping;) {
         if (index % SPACE_CHECK_EVERY === 0 && checkedAt !== index) {
@@ -174,7 +179,8 @@ export class DeflateAhead {
           continue;
         }
         while (inFlight.length >= this.#concurrency) await writeOldest();
-        const input = await readAt(source!, index * this.#blockSize, this.#blockSize);
+        const buffer = readBuffers.take();
+        const input = await readAt(source!, index * this.#blockSize, this.#blockSize, buffer);
         if (input.length < this.#blockSize) throw new Error(`${this.#file} became shorter while it was read`);
         const header = Buffer.alloc(RECORD_HEADER);
         header.writeUInt32LE(index, 0);
@@ -183,10 +189,13 @@ export class DeflateAhead {
         header.writeUInt32LE(dictionary ? crc32(dictionary) : 0, 12);
         const slots = this.#slots;
         if (slots) await slots.acquire();
-        const output = deflateBlock(input, dictionary, this.#level, false).then((out) => {
+        const output = deflateBlock(input, dictionary, this.#level, false, expected).then((out) => {
           header.writeUInt32LE(out.length, 16);
+          expected = out.length;
           return [header, out];
         });
+        // zlib is done with the block either way (the next block's dictionary is a copy).
+        void output.finally(() => readBuffers.give(buffer)).catch(() => undefined);
         if (slots) void output.finally(() => slots.release()).catch(() => undefined);
         output.catch(() => undefined);
         inFlight.push(output);

@@ -48,12 +48,16 @@ export function checkDeflateTuning(tuning: ParallelDeflateTuning): Required<Para
  * One block of a pigz-style stream: raw deflate of `input` primed with `dictionary` (the 32 KiB of input before it),
  * ending byte-aligned with a sync flush, or with Z_FINISH when it is the stream's last block. Runs on the libuv
  * thread pool. The same input, dictionary and level always give the same bytes, wherever the block is compressed.
+ *
+ * `expectedBytes` (what a similar block deflated to) sizes the output buffer; without it, room is made for the
+ * worst case. Either way the bytes are the same: only how many visits to the thread pool they take differs.
  */
 export function deflateBlock(
   input: Buffer,
   dictionary: Buffer | undefined,
   level: number,
   last: boolean,
+  expectedBytes?: number,
 ): Promise<Buffer> {
   const flush = last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH;
   return new Promise((resolve, reject) =>
@@ -66,14 +70,28 @@ export function deflateBlock(
         // same flag twice, all the work and output come with the first call; the second finds nothing to do.
         flush,
         finishFlush: flush,
-        // Room for the whole output (deflate grows incompressible data by a few bytes per 16 KiB), so that zlib
-        // goes through the block in one visit to the thread pool instead of one per 16 KiB of output.
-        chunkSize: input.length + (input.length >> 8) + 1024,
+        chunkSize: outputChunkSize(input.length, expectedBytes),
       },
       (err, output) => (err ? reject(err) : resolve(output)),
     ),
   );
 }
+
+/**
+ * The output buffer for one block. zlib fills it in one visit to the thread pool when the output fits (another
+ * visit, and a copy joining the pieces, when not), and a block's output keeps its whole buffer alive until it is
+ * written: 515 KiB for every 512 KiB block would be four times what dump data deflates to. So a quarter more than a
+ * similar block's output, and never more than the worst case (deflate grows incompressible data by a few bytes per
+ * 16 KiB).
+ */
+export function outputChunkSize(inputBytes: number, expectedBytes?: number): number {
+  const worstCase = inputBytes + (inputBytes >> 8) + 1024;
+  if (expectedBytes === undefined || !(expectedBytes >= 0)) return worstCase;
+  return Math.min(worstCase, Math.max(MIN_OUTPUT_CHUNK, Math.ceil(expectedBytes * 1.25) + 1024));
+}
+
+/** zlib's own default output chunk size; smaller buffers only mean more visits. */
+const MIN_OUTPUT_CHUNK = 16 * 1024;
 
 /**
  * Blocks of an entry's data that were deflated before the entry's turn (while its export was still writing the
@@ -102,6 +120,17 @@ export interface ParallelDeflateOptions extends ParallelDeflateTuning {
   level: number;
   /** Blocks already deflated: used where they match, the others are compressed as usual. */
   ahead?: DeflatedAhead;
+  /**
+   * Where input chunks go once nothing here needs them: each chunk is given back exactly once, after its bytes
+   * were copied into a block, or after its block and the next one (primed with its last 32 KiB) were deflated.
+   * Not after a failure: then they are left to the garbage collector.
+   */
+  recycle?: InputRecycler;
+}
+
+/** Takes back input chunks (src/archive/block-pool.ts); ignores chunks it did not hand out. */
+export interface InputRecycler {
+  give(chunk: Buffer): void;
 }
 
 /** What a zip header needs to know about an entry's data once it has gone through. */
@@ -117,8 +146,10 @@ export function entryDataStream(
   level: number,
   tuning: ParallelDeflateTuning = {},
   ahead?: DeflatedAhead,
+  recycle?: InputRecycler,
 ): EntryDataStream {
-  return method === 'deflate' ? new ParallelDeflate({ ...tuning, level, ahead }) : new Crc32Size();
+  // Stored data goes out as it came in: its chunks are the output's and are never given back.
+  return method === 'deflate' ? new ParallelDeflate({ ...tuning, level, ahead, recycle }) : new Crc32Size();
 }
 
 /** CRC-32 and size of data passed through unchanged (a stored entry). */
@@ -138,6 +169,8 @@ export class Crc32Size extends Transform implements EntryDataStream {
 }
 
 interface Block {
+  /** The input chunk that is the block itself (taken without a copy), to be given back once done with. */
+  chunk?: Buffer;
   output?: Buffer;
 }
 
@@ -174,6 +207,11 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
   readonly maxCompressing: number;
   readonly #level: number;
   readonly #ahead: DeflatedAhead | undefined;
+  readonly #recycle: InputRecycler | undefined;
+  /** The chunk of the block pushed last: the next block's dictionary comes from it. */
+  #lastPushedChunk: Buffer | undefined;
+  /** `#current` is an input chunk taken as the block (not a buffer of our own). */
+  #currentIsChunk = false;
   /** Blocks handed to zlib whose output has not been pushed yet, in input order. */
   readonly #inFlight: Block[] = [];
   /** The block being filled (none until input comes that is not one whole block), and how much of it is. */
@@ -183,6 +221,8 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
   #dictionary: Buffer | undefined;
   /** Blocks handed to zlib and not back yet; at most maxCompressing. */
   #compressing = 0;
+  /** Output per input byte of the last block that came back: sizes the next blocks' output buffers. */
+  #ratio: number | undefined;
   /** The reader of the output is behind: the last push() said to stop, and no _read() came since. */
   #outputBlocked = false;
   /** Called once there is room for one more block (or the stream failed). */
@@ -205,6 +245,7 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
     // Blocks deflated ahead are only the same blocks when cut and compressed the same way.
     const { ahead } = options;
     this.#ahead = ahead && ahead.blockSize === blockSize && ahead.level === options.level ? ahead : undefined;
+    this.#recycle = options.recycle;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -216,8 +257,13 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
   override _flush(callback: TransformCallback): void {
     // Whatever is left, even nothing at all, is the last block: Z_FINISH closes the stream.
     this.#whenRoom(() => {
-      this.#dispatch(this.#current?.subarray(0, this.#filled) ?? Buffer.alloc(0), true);
-      this.#whenAllOut(callback);
+      if (this.#current && this.#filled === this.#current.length) this.#dispatch(this.#current, true);
+      else this.#dispatch(this.#current?.subarray(0, this.#filled) ?? Buffer.alloc(0), true);
+      this.#whenAllOut(() => {
+        this.#giveBack(this.#lastPushedChunk);
+        this.#lastPushedChunk = undefined;
+        callback();
+      });
     });
   }
 
@@ -253,15 +299,26 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
       if (this.#filled === 0 && at === 0 && chunk.length === this.blockSize) {
         // A chunk that is exactly one block (the archive reads block-sized chunks) becomes the block uncopied.
         this.#current = chunk;
+        this.#currentIsChunk = true;
         this.#filled = chunk.length;
-        break;
+        callback();
+        return;
       }
-      this.#current ??= Buffer.allocUnsafe(this.blockSize);
+      if (!this.#current) {
+        this.#current = Buffer.allocUnsafe(this.blockSize);
+        this.#currentIsChunk = false;
+      }
       const n = chunk.copy(this.#current, this.#filled, at);
       this.#filled += n;
       at += n;
     }
+    // Every byte of the chunk is copied into blocks of our own.
+    this.#giveBack(chunk);
     callback();
+  }
+
+  #giveBack(chunk: Buffer | undefined): void {
+    if (chunk && this.#recycle && !this.#failure) this.#recycle.give(chunk);
   }
 
   #hasRoom(): boolean {
@@ -308,7 +365,7 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
   }
 
   #dispatch(input: Buffer, last: boolean): void {
-    const block: Block = {};
+    const block: Block = this.#currentIsChunk && input === this.#current ? { chunk: input } : {};
     const index = this.blocks++;
     const dictionary = this.#dictionary;
     this.#inFlight.push(block);
@@ -320,13 +377,14 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
     const ahead =
       this.#ahead && !last ? this.#ahead.take(index, input, dictionary).catch(() => undefined) : undefined;
     const output = (ahead ?? Promise.resolve(undefined)).then((done) => {
-      if (!done) return deflateBlock(input, dictionary, this.#level, last);
+      if (!done) return deflateBlock(input, dictionary, this.#level, last, this.#expectedBytes(input.length));
       this.blocksAhead++;
       return done;
     });
     output.then(
       (out) => {
         this.#compressing--;
+        if (input.length > 0) this.#ratio = out.length / input.length;
         block.output = out;
         this.#emitReady();
       },
@@ -337,11 +395,19 @@ export class ParallelDeflate extends Transform implements EntryDataStream {
     );
   }
 
+  #expectedBytes(inputBytes: number): number | undefined {
+    return this.#ratio === undefined ? undefined : this.#ratio * inputBytes;
+  }
+
   /** Pushes the outputs that are ready, in input order, and lets waiting input in. */
   #emitReady(): void {
     if (this.#failure) return;
     while (this.#inFlight.length > 0 && this.#inFlight[0]!.output) {
-      const output = this.#inFlight.shift()!.output!;
+      const block = this.#inFlight.shift()!;
+      const output = block.output!;
+      // This block was primed with the end of the one before, which nothing needs any more.
+      this.#giveBack(this.#lastPushedChunk);
+      this.#lastPushedChunk = block.chunk;
       this.compressedSize += output.length;
       if (!this.push(output)) this.#outputBlocked = true;
     }

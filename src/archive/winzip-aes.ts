@@ -38,6 +38,8 @@ class WinZipCtr {
   readonly #counter = new Uint32Array([1, 0, 0, 0]);
   /** Key-stream bytes left over from the last block of the previous chunk. */
   #spare: Buffer = Buffer.alloc(0);
+  /** The counter blocks of one chunk, reused from chunk to chunk (the cipher copies them in). */
+  #counters = new Uint32Array(0);
 
   constructor(key: Buffer) {
     this.#ecb = createCipheriv('aes-256-ecb', key, null);
@@ -57,7 +59,8 @@ class WinZipCtr {
     if (rest === 0) return out;
 
     const blocks = Math.ceil(rest / BLOCK);
-    const counters = new Uint32Array(blocks * 4);
+    if (this.#counters.length < blocks * 4) this.#counters = new Uint32Array(blocks * 4);
+    const counters = this.#counters.subarray(0, blocks * 4);
     const c = this.#counter;
     for (let b = 0; b < blocks; b++) {
       const at = b * 4;

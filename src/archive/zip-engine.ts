@@ -1,6 +1,11 @@
 import type { Writable } from 'node:stream';
 import { ZipArchive, type Archiver, type ZipOptions } from 'archiver';
-import { entryDataStream, type DeflatedAhead, type ParallelDeflateTuning } from './parallel-deflate.js';
+import {
+  entryDataStream,
+  type DeflatedAhead,
+  type InputRecycler,
+  type ParallelDeflateTuning,
+} from './parallel-deflate.js';
 import { METHOD_DEFLATED } from './zip-format.js';
 
 /** What our code uses of compress-commons' ZipArchiveEntry. */
@@ -99,6 +104,8 @@ export interface EntryCompression extends ParallelDeflateTuning {
   level: number;
   /** Blocks deflated ahead for the entry about to be appended: set by the writer before each append. */
   ahead?: { current?: DeflatedAhead };
+  /** Takes back the writer's read buffers once a deflated entry is done with them. */
+  recycle?: InputRecycler;
 }
 
 /**
@@ -122,9 +129,9 @@ export class ParallelZipArchive extends ZipArchive {
  */
 function parallelSmartStream(compression: EntryCompression) {
   return function (this: ZipEngine, entry: ZipEntry, callback: SmartStreamCallback): Writable {
-    const { level, ahead, ...tuning } = compression;
+    const { level, ahead, recycle, ...tuning } = compression;
     const method = entry.getMethod() === METHOD_DEFLATED ? 'deflate' : 'store';
-    const data = entryDataStream(method, level, tuning, ahead?.current);
+    const data = entryDataStream(method, level, tuning, ahead?.current, recycle);
     let error: Error | null = null;
     let done = false;
     const finish = (): void => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +8,7 @@ import type { Archiver, ZipOptions } from 'archiver';
 import { HashingPassThrough } from '../hash.js';
 import type { ArchiveResult, ArchivedEntry } from '../types.js';
 import { AesZipArchive } from './aes-zip.js';
+import { BlockPool, PooledFileReader } from './block-pool.js';
 import { probeCompressibility } from './compressibility.js';
 import { describeError } from './errors.js';
 import { partialArchivePath } from './partial-names.js';
@@ -88,8 +89,11 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   const { path, entries, level } = opts;
   const password = opts.password ?? '';
   checkLevel(level);
-  // Read in chunks of one deflate block: ParallelDeflate takes such a chunk as a block without copying it.
-  const { blockSize } = checkDeflateTuning(opts.deflate ?? {});
+  // Read in chunks of one deflate block: ParallelDeflate takes such a chunk as a block without copying it, and
+  // gives its buffer back for the next read once deflated. Kept: enough for the blocks in flight, the one being
+  // filled, the one priming the next, and the chunks waiting in the streams before them.
+  const { blockSize, maxBlocksInFlight } = checkDeflateTuning(opts.deflate ?? {});
+  const readBuffers = new BlockPool(blockSize, 2 * maxBlocksInFlight + 2);
   const seenNames = new Set<string>();
 
   // Entries known up front are checked before anything is created: a clear message and nothing to clean up.
@@ -114,7 +118,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   };
   // The entry being appended reads its blocks deflated ahead from here.
   const ahead: { current?: DeflatedAhead } = {};
-  const compression = { ...opts.deflate, level, ahead };
+  const compression = { ...opts.deflate, level, ahead, recycle: readBuffers };
   const archive: Archiver = password
     ? new AesZipArchive({ ...zipOptions, password, compression })
     : new ParallelZipArchive({ ...zipOptions, compression });
@@ -190,7 +194,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
               })
             : undefined;
         const incompressible = probe?.incompressible === true;
-        const source = createReadStream(file, { highWaterMark: blockSize });
+        const source = new PooledFileReader(file, readBuffers);
         const hasher = new HashingPassThrough({ onData: progress });
         inputs.push(source, hasher);
         source.on('error', (err) => fail(cannotRead(err)));
