@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createZipArchive } from '../src/archive/zip-writer.js';
 
@@ -11,25 +10,28 @@ import { createZipArchive } from '../src/archive/zip-writer.js';
 const FAILING = '.fails-after-3MiB';
 const FAIL_AFTER = 3 * 1024 * 1024;
 
-// A disk that fails in the middle of a file cannot be made on demand, so the writer's file reads are wrapped:
-// reads of a FAILING file pass the real data through, then fail the way a bad sector does (EIO).
-vi.mock('node:fs', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs')>();
-  const createReadStream = ((file: fs.PathLike, options?: Parameters<typeof real.createReadStream>[1]) => {
-    const stream = real.createReadStream(file, options);
-    if (!String(file).endsWith(FAILING)) return stream;
+// A disk that fails in the middle of a file cannot be made on demand, so the writer's file handles are wrapped:
+// reads of a FAILING file pass the real data through, then fail the way a bad sector does (EIO) once that handle
+// has read FAIL_AFTER bytes (the compressibility probe reads far less through its own handle).
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const open = (async (...args: Parameters<typeof real.open>) => {
+    const handle = await real.open(...args);
+    if (!String(args[0]).endsWith(FAILING)) return handle;
     let seen = 0;
-    const failing = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        seen += chunk.length;
-        if (seen <= FAIL_AFTER) callback(null, chunk);
-        else callback(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }));
+    const read = handle.read.bind(handle) as (...a: unknown[]) => Promise<{ bytesRead: number }>;
+    return Object.assign(Object.create(handle) as typeof handle, {
+      read: async (...a: unknown[]) => {
+        const result = await read(...a);
+        seen += result.bytesRead;
+        if (seen > FAIL_AFTER) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+        return result;
       },
+      close: () => handle.close(),
+      stat: () => handle.stat(),
     });
-    failing.on('close', () => stream.destroy());
-    return stream.pipe(failing);
-  }) as typeof real.createReadStream;
-  return { ...real, default: { ...real, createReadStream }, createReadStream };
+  }) as typeof real.open;
+  return { ...real, default: { ...real, open }, open };
 });
 
 let dir: string;
