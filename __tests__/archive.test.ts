@@ -91,33 +91,11 @@ async function expectEntriesMatchSources(result: ArchiveResult): Promise<void> {
   expect(result.bytes).toBe(whole.bytes);
 }
 
-/** The zip64 end records (EOCD64 + locator) and the EOCD pointing at them: what `forceZip64` guarantees. */
 /**
- * The method field (offset 10) of each central directory header, walked from the end records. Searching the whole
- * file for the header signature is not enough: stored or encrypted data holds those 4 bytes about once in 4 GiB
- * (CI once saw a bogus entry inside AES ciphertext).
+ * The zip64 end records (EOCD64 + locator) and the EOCD pointing at them: what `forceZip64` guarantees. Returns the
+ * file and where its zip64 end record is.
  */
-async function centralMethods(file: string): Promise<number[]> {
-  const data = await readFile(file);
-  const eocd = data.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  let count = data.readUInt16LE(eocd + 10);
-  let at = data.readUInt32LE(eocd + 16);
-  if (at === 0xffffffff) {
-    const eocd64 = Number(data.readBigUInt64LE(eocd - 20 + 8));
-    count = Number(data.readBigUInt64LE(eocd64 + 32));
-    at = Number(data.readBigUInt64LE(eocd64 + 48));
-  }
-  const methods: number[] = [];
-  for (let n = 0; n < count; n++) {
-    expect(data.readUInt32LE(at)).toBe(0x02014b50);
-    methods.push(data.readUInt16LE(at + 10));
-    at += 46 + data.readUInt16LE(at + 28) + data.readUInt16LE(at + 30) + data.readUInt16LE(at + 32);
-  }
-  expect(data.readUInt32LE(at)).not.toBe(0x02014b50); // nothing after the counted headers
-  return methods;
-}
-
-async function expectZip64EndRecords(file: string): Promise<void> {
+async function expectZip64EndRecords(file: string): Promise<{ data: Buffer; eocd64: number }> {
   const data = await readFile(file);
   const eocd = data.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   expect(eocd).toBe(data.length - 22);
@@ -126,6 +104,26 @@ async function expectZip64EndRecords(file: string): Promise<void> {
   const eocd64 = Number(data.readBigUInt64LE(locator + 8));
   expect(data.readUInt32LE(eocd64)).toBe(0x06064b50);
   expect(data.readUInt32LE(eocd + 16)).toBe(0xffffffff); // central directory offset deferred to the zip64 record
+  return { data, eocd64 };
+}
+
+/**
+ * Compression method of each entry (offset 10 of its central directory header; 99 = AES), walking the directory
+ * from the end records. Searching the file for the header signature is not enough: stored or encrypted data holds
+ * those 4 bytes about once in 4 GiB (CI once found a bogus entry inside AES ciphertext).
+ */
+async function centralMethods(file: string): Promise<number[]> {
+  const { data, eocd64 } = await expectZip64EndRecords(file);
+  const count = Number(data.readBigUInt64LE(eocd64 + 32));
+  let at = Number(data.readBigUInt64LE(eocd64 + 48));
+  const methods: number[] = [];
+  for (let n = 0; n < count; n++) {
+    expect(data.readUInt32LE(at)).toBe(0x02014b50);
+    methods.push(data.readUInt16LE(at + 10));
+    at += 46 + data.readUInt16LE(at + 28) + data.readUInt16LE(at + 30) + data.readUInt16LE(at + 32);
+  }
+  expect(at).toBe(eocd64); // the directory ends where the end records begin
+  return methods;
 }
 
 function listTechnical(archive: string, password?: string): string {
@@ -451,8 +449,6 @@ describe('WinZip AES stream', () => {
     expect(out.subarray(18, 18 + 48).equals(ecb.update(Buffer.concat(expected)))).toBe(true);
   });
 });
-
-/** Compression method of each entry, from the central directory (offset 10 of each header; 99 = AES). */
 
 /** Table-like rows, about 3:1 like a dump: a slice, starting at a row picked by `seed`, of one 5.7 MB table. */
 let table: Buffer | undefined;
