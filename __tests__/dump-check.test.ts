@@ -2,19 +2,7 @@
 // end to end on dumps the simulated expdp wrote (sqlfile through the simulated impdp, header through the local
 // reader and through a stand-in for the database's GET_DUMPFILE_INFO).
 import { spawn } from 'node:child_process';
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readSync,
-  rmSync,
-  statSync,
-  truncateSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,6 +32,7 @@ import {
 import { parseExpdpLog } from '../src/export/expdp-log.js';
 import type { ProcessResult } from '../src/types.js';
 import { readSimCalls, SIM_ORACLE_HOME, writeSimConfig } from './oracle-sim/sim.js';
+import { flipByte } from './helpers/files.js';
 
 const PASSWORD = 'Tiger#Secret_2026';
 const CONNECT = 'dbhost:1521/ORCLPDB1';
@@ -361,18 +350,6 @@ async function exportSchema(schema: string, bytes: number, extra: string[] = [])
   };
 }
 
-function flipByte(file: string, offset: number): void {
-  const fd = openSync(file, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, offset);
-    b[0] = b[0]! ^ 0xff;
-    writeSync(fd, b, 0, 1, offset);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 async function sqlfileCheck(e: Exported) {
   const executable = await locateImpdp(SIM_ORACLE_HOME);
   expect(executable).toBe(path.join(SIM_ORACLE_HOME, 'bin', 'impdp'));
@@ -449,12 +426,12 @@ describe('checkDump sqlfile (simulated impdp)', () => {
   it('catches one altered byte, in the data and in the header', async () => {
     const e = await exportSchema('HR', 700_000);
     const dump = path.join(e.dumpDir, 'HR.dmp');
-    flipByte(dump, 400_000);
+    await flipByte(dump, 400_000);
     const { result } = await sqlfileCheck(e);
     expect(result.ok).toBe(false);
     expect(result.problem).toBe(`impdp stopped reading the dump: ORA-31619: invalid dump file "${dump}"`);
-    flipByte(dump, 400_000);
-    flipByte(dump, 40);
+    await flipByte(dump, 400_000);
+    await flipByte(dump, 40);
     expect((await sqlfileCheck(e)).result.problem).toMatch(/^impdp could not open the dump file set/);
   });
 

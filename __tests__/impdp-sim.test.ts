@@ -3,23 +3,20 @@
 // incomplete), spawned as the action spawns the real one (parfile 0600, stdin closed).
 import { spawn } from 'node:child_process';
 import {
-  closeSync,
   mkdirSync,
   mkdtempSync,
-  openSync,
   readdirSync,
   readFileSync,
-  readSync,
   rmSync,
   statSync,
   truncateSync,
   writeFileSync,
-  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readSimCalls, SIM_ORACLE_HOME, writeSimConfig, type SimConfig } from './oracle-sim/sim.js';
+import { flipByte } from './helpers/files.js';
 
 const PASSWORD = 'Tiger#Secret_2026';
 const SIM_IMPDP = path.join(SIM_ORACLE_HOME, 'bin', 'impdp');
@@ -98,19 +95,6 @@ const sqlfileLines = (dumpfile: string, extra: string[] = []) => [
   'LOGFILE=check.log',
   ...extra,
 ];
-
-/** Replaces one byte at `offset` with a different value. */
-function flipByte(file: string, offset: number): void {
-  const fd = openSync(file, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, offset);
-    b[0] = b[0]! ^ 0x5a;
-    writeSync(fd, b, 0, 1, offset);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 describe('simulated impdp: reading a good dump file set', () => {
   it('SQLFILE writes the DDL of every object with the schema remapped, and logs like impdp', async () => {
@@ -198,7 +182,7 @@ describe('simulated impdp: bad dump file sets fail like the real client', () => 
 
   it('one altered byte: the job stops with ORA-39126 + ORA-31619 naming the file, exit 1', async () => {
     const { env, dump } = await exported();
-    flipByte(dump, 200_000);
+    await flipByte(dump, 200_000);
     const r = await runSim(SIM_IMPDP, env, sqlfileLines('hr.dmp'));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Starting "SYSTEM"."SYS_SQL_FILE_FULL_01"');
@@ -210,7 +194,7 @@ describe('simulated impdp: bad dump file sets fail like the real client', () => 
     'an altered byte in the header (offset %i): ORA-31619 before any job',
     async (offset) => {
       const { env, dump } = await exported();
-      flipByte(dump, offset);
+      await flipByte(dump, offset);
       const r = await runSim(SIM_IMPDP, env, sqlfileLines('hr.dmp'));
       expect(r.code).toBe(1);
       expect(r.stdout).toContain(`ORA-31619: invalid dump file "${dump}"`);
