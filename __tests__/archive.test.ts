@@ -264,7 +264,7 @@ describe('level 0', () => {
     await expectEntriesMatchSources(result);
     expect(result.bytes).toBeGreaterThan(result.entries.reduce((sum, e) => sum + e.bytes, 0));
     expect((await verifyZipArchive(result.path, { expected: result.entries })).problems).toEqual([]);
-    await expectZip64EndRecords(result.path);
+    // centralMethods checks the zip64 end records (expectZip64EndRecords) before it walks the directory.
     expect(await centralMethods(result.path)).toEqual([0, 0, 0]); // 0 = STORE
   });
 });
