@@ -21,6 +21,8 @@ function set(hoursAgo: number, over: Partial<BackupSetInfo> & { bytes?: number }
     status: 'success',
     database: DB,
     schemas: ['HR', 'SALES'],
+    completeSchemas: ['HR', 'SALES'],
+    dataSchemas: ['HR', 'SALES'],
     verified: true,
     archives: [{ name, expectedBytes: bytes, bytes }],
     manifestBytes: 1000,

@@ -32,16 +32,21 @@ function makeSet(
   createdMs: number,
   status: RunStatus = 'success',
   verified = true,
-  more: { database?: string; schemas?: string[] } = {},
+  more: { database?: string; schemas?: string[]; incomplete?: string[] } = {},
 ): BackupSetInfo {
   const archive = `oracle-backup_${String(index).padStart(3, '0')}.zip`;
+  const schemas = more.schemas ?? SCHEMAS;
+  // A partial set has some schemas that completed with errors (their data is there, not all of it).
+  const incomplete = status === 'partial' ? (more.incomplete ?? schemas.slice(0, 1)) : [];
   return {
     id: `set-${index}`,
     manifest: `${archive}.manifest.json`,
     createdAt: new Date(createdMs).toISOString(),
     status,
     database: more.database ?? DB,
-    schemas: more.schemas ?? SCHEMAS,
+    schemas,
+    completeSchemas: status === 'success' ? schemas : schemas.filter((s) => !incomplete.includes(s)),
+    dataSchemas: status === 'failure' ? [] : schemas,
     verified,
     archives: [{ name: archive, expectedBytes: 1000 + index, ...(verified ? { bytes: 1000 + index } : {}) }],
     manifestBytes: 100,
@@ -95,6 +100,8 @@ const specArb = fc.record({
     { weight: 1, arbitrary: fc.integer({ min: 2 * HOUR, max: 80 * 365 * DAY }) },
   ),
   status: fc.constantFrom<RunStatus>('success', 'success', 'partial', 'failure'),
+  // Of a partial set: the schemas that completed with errors.
+  incomplete: fc.subarray(SCHEMAS),
   verified: fc.constantFrom(true, true, true, false),
   // Mostly every schema in one set (archive-per: run), sometimes one (archive-per: schema) or a partial night.
   schemas: fc.oneof(
@@ -121,6 +128,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
       makeSet(i, NOW.getTime() + s.offsetMs, s.status, s.verified, {
         database: s.database,
         schemas: s.schemas,
+        incomplete: s.incomplete,
       }),
     );
     let thisRunSetIds: string[] = [];
@@ -214,6 +222,41 @@ describe('planRetention: safety properties over random histories', () => {
             expect(decision.get(s.id)?.action).toBe('keep');
         for (const d of plan.decisions)
           if (!good(d.set)) expect(d.reasons.some((r) => r.startsWith('newest '))).toBe(false);
+      }),
+      RUNS,
+    );
+  });
+
+  it('always keeps, per database and schema, the newest complete set, whatever keep-max says', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ sets, policy, options }) => {
+        const plan = planRetention(sets, policy, options);
+        const action = new Map(plan.decisions.map((d) => [d.set.id, d.action]));
+        for (const group of groups(sets, options)) {
+          const counted = group.filter((s) => good(s) && !isFuture(s, options)).sort(newestFirst);
+          for (const x of new Set(counted.flatMap((s) => s.completeSchemas))) {
+            const newestComplete = counted.find((s) => s.completeSchemas.includes(x))!;
+            expect(action.get(newestComplete.id), `${x}: ${newestComplete.id}`).toBe('keep');
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('deletes a set only while each schema whose data it holds keeps a newer good set', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ sets, policy, options }) => {
+        const plan = planRetention(sets, policy, options);
+        const byId = new Map(plan.decisions.map((d) => [d.set.id, d]));
+        for (const d of plan.decisions.filter((x) => x.action === 'delete')) {
+          for (const x of d.set.verified ? d.set.dataSchemas : []) {
+            const newer = byId.get(d.keptNewer?.[x] ?? '');
+            expect(newer?.action, `${d.set.id} ${x}`).toBe('keep');
+            expect(newer!.good && newer!.set.dataSchemas.includes(x)).toBe(true);
+            expect(newestFirst(newer!.set, d.set)).toBeLessThanOrEqual(0);
+          }
+        }
       }),
       RUNS,
     );
@@ -448,6 +491,27 @@ describe('planRetention: examples', () => {
       '2026-10-19 delete: older than 10 days',
       '2026-10-18 delete: older than 10 days',
     ]);
+  });
+
+  it('keeps the newest complete set through any number of partial runs after it, whatever keep-max says', () => {
+    const day = (n: number) => NOW.getTime() - n * DAY;
+    const clean = makeSet(1, day(3), 'success', true, { schemas: ['HORIZONTE'] });
+    const partials = [2, 1].map((n) =>
+      makeSet(10 - n, day(n), 'partial', true, { schemas: ['HORIZONTE'], incomplete: ['HORIZONTE'] }),
+    );
+    const own = makeSet(20, NOW.getTime() - 60_000, 'partial', true, {
+      schemas: ['HORIZONTE'],
+      incomplete: ['HORIZONTE'],
+    });
+    const policy = { ...SEED, retentionDays: 0, keepMin: 1, keepMax: 1 };
+    const plan = planRetention([clean, ...partials, own], policy, {
+      now: NOW,
+      runProducedGoodBackup: true,
+      thisRunSetIds: [own.id],
+    });
+    expect(byId(plan).get(clean.id)).toBe(`keep: ${REASONS.newestComplete}`);
+    expect(byId(plan).get(own.id)).toBe(`keep: ${REASONS.thisRun}; ${REASONS.floor(1)}`);
+    expect(deleted(plan).sort()).toEqual(partials.map((s) => s.id).sort());
   });
 
   it('a failed run deletes nothing and says why', () => {

@@ -4,17 +4,18 @@
 // go into its zip as soon as its export ends, while the next schema exports, and each archive goes to all its
 // destinations at once (`backupSets`). Everything outside (export clients, database, clock, log, signals) comes in
 // through `PipelineDeps`.
-import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AheadSpool } from './archive/deflate-ahead.js';
 import { DumpsDeflatedAhead } from './archive/dumps-ahead.js';
-import { isAheadSpoolName, isPartialArchiveName } from './archive/partial-names.js';
 import { GrowingFile } from './archive/growing-file.js';
 import { createVerifiedZipArchive } from './archive/verified-zip.js';
 import type { ZipInputEntry } from './archive/zip-writer.js';
 import type { Credential, OracleDatabase } from './database/database.js';
 import {
   copyToFolder,
+  discardCopies,
+  publishCopies,
   type FolderDeliveryResult,
   type FolderSourceFile,
   type GrowingSourceFile,
@@ -36,7 +37,10 @@ import {
   schemaValue,
   type Flashback,
 } from './export/parfile.js';
+import { localFile, removeFile, tryRemoveFile } from './deletion.js';
 import { formatBytes } from './report/format.js';
+import { sweepLines, sweepTemporaries } from './sweep.js';
+import { finalExportName, runTag, taggedExportName } from './temporary-names.js';
 import { applyRetention, type PlaceRetentionResult } from './retention/apply.js';
 import { removeLeftoverDumps } from './retention/dumps.js';
 import { createFolderPlace } from './retention/folder-place.js';
@@ -90,6 +94,8 @@ export interface PipelineDeps {
   tool: { name: string; version: string };
   /** The workflow run id, or a timestamp outside Actions. */
   runId: string;
+  /** The workflow run's attempt (a rerun is another attempt of the same run id); '1' when absent. */
+  runAttempt?: string;
   newId: () => string;
   /** Private temporary folders go here (RUNNER_TEMP). */
   tempRoot?: string;
@@ -123,8 +129,14 @@ const STOP_BUDGET_MS = { timeout: 120_000, cancelled: 4_000 };
 interface SchemaPlan {
   schema: SchemaSettings;
   jobName: string;
+  /** The names the export writes, tagged with this run (see temporary-names.ts); `%U` template included. */
   dumpFile: string;
   logFile: string;
+  /** The names a kept dump and log get once the export finished and was checked. */
+  finalDumpFile: string;
+  finalLogFile: string;
+  /** The tag in `dumpFile` and `logFile`. */
+  runTag: string;
   parfile: string;
   maskedParfile: string;
 }
@@ -141,11 +153,17 @@ function archiveNames(settings: Settings, tokens: NameTokens, schemas: string[])
 export interface PlanOptions {
   tool?: ToolKind;
   flashback?: Flashback;
+  /** This run's tag for its export files (`runTag`); the dry run's plan uses a placeholder. */
+  runTag?: string;
 }
 
 /** The names and parfiles of this run, computed once and used by the dry run and the real run alike. */
 export function planRun(settings: Settings, tokens: NameTokens, options: PlanOptions = {}): SchemaPlan[] {
   const tool = options.tool ?? 'expdp';
+  // Written under names of this run, so that a failed or cancelled export never touches a file of another run
+  // that has the same name (a kept dump of last week, a run sharing dump-path).
+  const tag = options.runTag ?? 'RUN-1';
+  const tagged = (name: string): string => taggedExportName(name, tag);
   return settings.schemas.map((schema) => {
     const base = expandName(settings.dumpName, { ...tokens, schema: fileSchema(schema.name) });
     const jobName = makeJobName(schema.name, `${tokens.date}${tokens.time}`.replace(/-/g, ''));
@@ -156,15 +174,18 @@ export function planRun(settings: Settings, tokens: NameTokens, options: PlanOpt
         password: schema.password,
         connectString: settings.connectString,
         schema: schemaValue(schema.name),
-        file: path.join(settings.dumpPath, `${base}.dmp`),
-        log: path.join(settings.dumpPath, `${base}.log`),
+        file: path.join(settings.dumpPath, tagged(`${base}.dmp`)),
+        log: path.join(settings.dumpPath, tagged(`${base}.log`)),
         consistent: settings.export.consistent,
       };
       return {
         schema,
         jobName,
-        dumpFile: `${base}.dmp`,
-        logFile: `${base}.log`,
+        dumpFile: tagged(`${base}.dmp`),
+        logFile: tagged(`${base}.log`),
+        finalDumpFile: `${base}.dmp`,
+        finalLogFile: `${base}.log`,
+        runTag: tag,
         parfile: buildExpParfile(spec, { maskPassword: false }),
         maskedParfile: buildExpParfile(spec, { maskPassword: true }),
       };
@@ -178,8 +199,8 @@ export function planRun(settings: Settings, tokens: NameTokens, options: PlanOpt
       connectString: settings.connectString,
       schema: schema.name,
       directory: settings.directory,
-      dumpFile: multiple ? `${base}_%U.dmp` : `${base}.dmp`,
-      logFile: `${base}.log`,
+      dumpFile: tagged(multiple ? `${base}_%U.dmp` : `${base}.dmp`),
+      logFile: tagged(`${base}.log`),
       jobName,
       parallel,
       fileSize,
@@ -192,6 +213,9 @@ export function planRun(settings: Settings, tokens: NameTokens, options: PlanOpt
       jobName,
       dumpFile: spec.dumpFile,
       logFile: spec.logFile,
+      finalDumpFile: finalExportName(spec.dumpFile),
+      finalLogFile: finalExportName(spec.logFile),
+      runTag: tag,
       parfile: buildParfile(spec, { maskPassword: false }),
       maskedParfile: buildParfile(spec, { maskPassword: true }),
     };
@@ -223,7 +247,13 @@ function schemaEntries(schema: SchemaReport, ahead: DumpsDeflatedAhead | undefin
       ahead: ahead?.take(f.path),
     })),
     ...(schema.oracleLog
-      ? [{ schema: schema.name, name: `logs/${path.basename(schema.oracleLog)}`, file: schema.oracleLog }]
+      ? [
+          {
+            schema: schema.name,
+            name: `logs/${finalExportName(path.basename(schema.oracleLog))}`,
+            file: schema.oracleLog,
+          },
+        ]
       : []),
   ];
 }
@@ -435,6 +465,7 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
   const { log } = deps;
   const started = deps.clock();
   const tokens = makeNameTokens(started, deps.runId);
+  const tag = runTag(deps.runId, deps.runAttempt);
   const findings: Finding[] = [];
 
   log.info(
@@ -494,7 +525,11 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
     ready || settings.dryRun ? await consistencyOf(settings, preflight, deps, findings) : undefined;
   report.consistency = consistency?.report;
   if (consistency) log.info(`consistency: ${consistency.report.note}`);
-  const plans = planRun(settings, tokens, { tool: preflight.tool?.kind, flashback: consistency?.flashback });
+  const plans = planRun(settings, tokens, {
+    tool: preflight.tool?.kind,
+    flashback: consistency?.flashback,
+    runTag: tag,
+  });
 
   if (settings.dryRun) {
     report.plan = dryRunPlan(settings, tokens, plans);
@@ -579,11 +614,11 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
       await ahead?.close();
     }
     if (!deps.signal?.aborted) {
-      await removeArchivedDumps(settings, report, findings, log);
+      await settleExportFiles(settings, report, tag, findings, log);
       report.retention = await applyRetentionEverywhere(settings, report, deps, false);
     } else during ??= 'archiving';
-    // Cancelled: what is not archived is no backup, so no dump of this run stays behind (unless keep-dumps).
-    if (deps.signal?.aborted) await removeCancelledFiles(settings, plans, report, log);
+    // Cancelled: every finished export stays, archived or not, and the log says where.
+    if (deps.signal?.aborted) await keepCancelledFiles(settings, report, tag, log);
   } finally {
     await lock.release();
   }
@@ -602,18 +637,19 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
 }
 
 /**
- * Removes archives a killed run was writing in work-dir (hidden `.…zip.partial-…` names) and its dump blocks
- * deflated ahead (`.…dmp.ahead-…`). Called with the lock held: no other run of this work-dir is writing, so every
- * such file is a leftover, never a backup.
+ * Removes the temporary files (partial archives, dump blocks deflated ahead) that killed runs left in work-dir.
+ * Called with the lock held; a file goes only when its writer is gone (see sweep.ts).
  */
 async function removeInterruptedRunFiles(workDir: string, log: RunLog): Promise<void> {
-  const names = await readdir(workDir).catch(() => [] as string[]);
-  for (const name of names.filter((n) => isPartialArchiveName(n) || isAheadSpoolName(n))) {
-    const what = isAheadSpoolName(name) ? 'dump blocks deflated ahead' : 'a partial archive';
-    await rm(path.join(workDir, name), { force: true })
-      .then(() => log.info(`removed ${name}: ${what} left by an interrupted run`))
-      .catch((error: unknown) => log.warn(`cannot remove ${what} ${name}: ${(error as Error).message}`));
-  }
+  const swept = await sweepTemporaries(createFolderPlace(workDir, 'local'), { workDirLockHeld: true }).catch(
+    (error: unknown) => {
+      log.warn(
+        `cannot look for the temporary files of interrupted runs in ${workDir}: ${(error as Error).message}`,
+      );
+      return undefined;
+    },
+  );
+  for (const line of swept ? sweepLines(swept) : []) log[line.level](line.text);
 }
 
 /** The run was cancelled (SIGINT/SIGTERM): status failure, reason "cancelled", every schema accounted for. */
@@ -635,9 +671,16 @@ function cancelled(
   report.statusReason =
     `cancelled (${signal}) during ${during}` +
     (stopped.length > 0 ? `; Data Pump job ${stopped.join(', ')} was stopped on the server` : '') +
-    (settings.keepDumps ? '' : '; no dump files of this run were kept');
+    keptExportsNote(report);
   deps.log.error(`status: failure (${report.statusReason})`);
   return finish();
+}
+
+/** Where the finished exports of a cancelled run are, for its status line. */
+function keptExportsNote(report: RunReport): string {
+  const kept = report.schemas.filter((s) => s.outcome !== 'failed' && s.dumpFiles.length > 0);
+  if (kept.length === 0) return '; no export had finished';
+  return `; finished exports kept: ${kept.map((s) => `${s.name} (${s.dumpFiles.map((f) => f.path).join(', ')})`).join('; ')}`;
 }
 
 /** A schema that never ran (cancelled before it, or its login failed in pre-flight). */
@@ -738,8 +781,8 @@ function dryRunPlan(settings: Settings, tokens: NameTokens, plans: SchemaPlan[])
     schemas: plans.map((p) => ({
       name: p.schema.name,
       jobName: p.jobName,
-      dumpFile: p.dumpFile,
-      logFile: p.logFile,
+      dumpFile: p.finalDumpFile,
+      logFile: p.finalLogFile,
       parfile: p.maskedParfile,
     })),
     archives,
@@ -877,7 +920,8 @@ async function exportSchema(
         });
         continue;
       }
-      dumpFiles.push({ name: baseName(file), path: file, bytes: info.size });
+      // Reported and archived under its final name; on disk it keeps this run's name until it is kept or removed.
+      dumpFiles.push({ name: finalExportName(baseName(file)), path: file, bytes: info.size });
     }
     if (dumpFiles.length === 0 && outcome !== 'failed') {
       outcome = 'failed';
@@ -957,7 +1001,7 @@ async function verifyDumpSet(
       jobOwner: plan.schema.username.toUpperCase(),
       directory: settings.directory,
       dumpPath: settings.dumpPath,
-      dumpFiles: dumpFiles.map((f) => f.name),
+      dumpFiles: dumpFiles.map((f) => path.basename(f.path)),
     },
     {
       headerReader: localDumpHeaderReader,
@@ -1020,52 +1064,107 @@ function readExportOutput(
   };
 }
 
-/** A failed export's dump files are not a backup; remove the ones carrying this run's names so they do not pile up. */
+/**
+ * A failed export's dump files are not a backup; the ones this run's job wrote (its tagged names) are removed so
+ * they do not pile up. A file of the same final name from another run is never touched.
+ */
 async function removePartialDumps(settings: Settings, plan: SchemaPlan, log: RunLog): Promise<void> {
-  // Only files named by this run's own template are touched, whatever the log lists.
   const pattern = templatePattern(plan.dumpFile);
   const present = await readdir(settings.dumpPath).catch(() => [] as string[]);
   for (const name of present.filter((n) => pattern.test(n))) {
-    await rm(path.join(settings.dumpPath, name), { force: true });
-    log.info(`removed partial dump file ${name} of failed export ${plan.schema.name}`);
+    const removed = await tryRemoveFile(
+      localFile(path.join(settings.dumpPath, name)),
+      { kind: 'own-export', runTag: plan.runTag },
+      (why) => log.warn(`partial dump file ${why}`),
+    );
+    if (removed) log.info(`removed partial dump file ${name} of failed export ${plan.schema.name}`);
   }
 }
 
 /**
- * A cancelled run archives nothing, so its dump files are no backup: they go (unless keep-dumps), and the Oracle
- * logs are kept in log-dir for the record.
+ * Keeps a finished export's files under their final names: with keep-dumps a file of that name (an earlier run's)
+ * is replaced, the rotation a repeating dump-name asks for; otherwise an existing file is never replaced and the
+ * dump keeps this run's name. Updates the report's paths and says where each file is.
  */
-async function removeCancelledFiles(
+async function keepExportFiles(
   settings: Settings,
-  plans: SchemaPlan[],
+  schema: SchemaReport,
+  tag: string,
+  log: RunLog,
+  why: string,
+): Promise<void> {
+  for (const file of schema.dumpFiles) {
+    const target = path.join(path.dirname(file.path), file.name);
+    if (target !== file.path) file.path = await giveFinalName(file.path, target, settings.keepDumps, tag);
+    log.info(`${schema.name}: kept dump file ${file.path} (${why})`);
+  }
+}
+
+/** Renames `from` to `to` (replacing only when `replace`); returns where the file is now. */
+async function giveFinalName(from: string, to: string, replace: boolean, tag: string): Promise<string> {
+  try {
+    if (replace) await rename(from, to);
+    // link fails when `to` exists: nothing is replaced.
+    else await link(from, to);
+  } catch {
+    return from;
+  }
+  if (!replace) {
+    await removeFile(localFile(from), { kind: 'own-export', runTag: tag }).catch(() => undefined);
+  }
+  return to;
+}
+
+/**
+ * A cancelled run: the Oracle logs are kept in log-dir for the record; a finished export is data, so its dump
+ * files stay (under their final names where free) and the log says where, archived or not. The files of an
+ * export that did not finish were removed when it failed.
+ */
+async function keepCancelledFiles(
+  settings: Settings,
   report: RunReport,
+  tag: string,
   log: RunLog,
 ): Promise<void> {
+  const keptLogs = await keepOracleLogs(settings, report, log);
+  for (const schema of report.schemas) {
+    if (schema.oracleLog && keptLogs.has(schema.oracleLog))
+      await removeOwnExportFile(schema.oracleLog, tag, log);
+    if (schema.outcome === 'failed' || schema.dumpFiles.length === 0) continue;
+    await keepExportFiles(
+      settings,
+      schema,
+      tag,
+      log,
+      schema.archive
+        ? `archived in ${schema.archive}, and the run was cancelled before its clean-up`
+        : 'a finished export; the run was cancelled before it was archived',
+    );
+  }
+}
+
+/** Copies each schema's Oracle log to log-dir under its final name; returns the logs that were copied. */
+async function keepOracleLogs(settings: Settings, report: RunReport, log: RunLog): Promise<Set<string>> {
   await mkdir(settings.logDir, { recursive: true }).catch(() => undefined);
-  for (const plan of plans) {
-    const schema = report.schemas.find((s) => s.name === plan.schema.name);
-    if (schema?.oracleLog) {
-      const kept = await copyFile(
+  const kept = new Set<string>();
+  for (const schema of report.schemas) {
+    if (!schema.oracleLog) continue;
+    try {
+      await copyFile(
         schema.oracleLog,
-        path.join(settings.logDir, path.basename(schema.oracleLog)),
-      ).then(
-        () => true,
-        () => false,
+        path.join(settings.logDir, finalExportName(path.basename(schema.oracleLog))),
       );
-      if (kept) await rm(schema.oracleLog, { force: true });
-    }
-    if (settings.keepDumps) continue;
-    const pattern = templatePattern(plan.dumpFile);
-    const present = await readdir(settings.dumpPath).catch(() => [] as string[]);
-    for (const name of present.filter((n) => pattern.test(n))) {
-      await rm(path.join(settings.dumpPath, name), { force: true });
-      log.info(`removed dump file ${name}: the run was cancelled before it was archived`);
-    }
-    if (schema && !schema.archive) {
-      schema.dumpFiles = [];
-      schema.dumpBytes = 0;
+      kept.add(schema.oracleLog);
+    } catch (error) {
+      log.warn(`could not keep ${schema.oracleLog} in log-dir: ${(error as Error).message}`);
     }
   }
+  return kept;
+}
+
+/** Removes an export file (dump or Oracle log) this run wrote; a failure is only logged. */
+async function removeOwnExportFile(file: string, tag: string, log: RunLog): Promise<boolean> {
+  return tryRemoveFile(localFile(file), { kind: 'own-export', runTag: tag }, (why) => log.warn(why));
 }
 
 /** An archive name that does not exist yet in the work dir: an earlier backup is never overwritten. */
@@ -1357,33 +1456,31 @@ function startFolderCopy(
   log: RunLog,
 ): Promise<FolderDeliveryResult> {
   log.info(`copying ${file.name} to ${folder}`);
-  return copyToFolder({ folder, files: [file] }).catch((error: unknown): FolderDeliveryResult => ({
-    folder,
-    ok: false,
-    files: [],
-    error: error instanceof Error ? error.message : String(error),
-    durationMs: 0,
-    bytes: 0,
-  }));
+  return copyToFolder({ folder, files: [file], hold: true }).catch(
+    (error: unknown): FolderDeliveryResult => ({
+      folder,
+      ok: false,
+      files: [],
+      error: error instanceof Error ? error.message : String(error),
+      durationMs: 0,
+      bytes: 0,
+    }),
+  );
 }
 
-/** Removes the copies of an archive that failed its verification from the folders it was copied to early. */
+/**
+ * Discards the copies of an archive that failed its verification (or was cancelled) from the folders it was copied
+ * to early: they were held under temporary names, so no final name ever showed them.
+ */
 async function withdrawCopies(
   copies: Map<string, Promise<FolderDeliveryResult>>,
   log: RunLog,
 ): Promise<void> {
   for (const [folder, copy] of copies) {
-    for (const file of (await copy).files) {
-      try {
-        await rm(file.path);
-        log.warn(`${folder}: removed the copy of ${file.name}, which failed its verification`);
-      } catch (error) {
-        log.error(
-          `${folder}: could not remove ${file.path}, a copy of an archive that failed its verification ` +
-            `(it has no manifest, so it is not a backup set): ${(error as Error).message}`,
-        );
-      }
-    }
+    const { files } = await copy;
+    if (files.some((f) => f.pending !== undefined))
+      log.warn(`${folder}: discarded the unfinished copy of ${files[0]!.name}`);
+    await discardCopies(files);
   }
 }
 
@@ -1399,7 +1496,18 @@ async function deliverToFolder(
 ): Promise<DestinationReport> {
   const [archive, ...rest] = files;
   const first = await (archiveCopy ?? startFolderCopy(folder, archive!, log));
-  const result = first.ok ? joinFolderResults(first, await copyToFolder({ folder, files: rest })) : first;
+  let result = first.ok
+    ? joinFolderResults(first, await copyToFolder({ folder, files: rest, hold: true }))
+    : first;
+  // Every copy is verified under a temporary name first; the manifest then takes its name before the archive, so
+  // the folder never shows an archive without its manifest.
+  try {
+    if (result.ok) await publishCopies(folder, [...result.files.slice(1), result.files[0]!]);
+  } catch (error) {
+    result = { ...result, ok: false, error: (error as Error).message };
+  }
+  await discardCopies(result.files);
+  if (!result.ok) result = { ...result, files: [], bytes: 0 };
   if (result.ok) log.info(`${folder}: copied and verified (size and SHA-256 of the copy re-read)`);
   else log.error(`${folder}: copy failed: ${result.error}`);
   return {
@@ -1468,55 +1576,60 @@ function throughput(bytes: number, durationMs: number): number {
 
 /**
  * Raw dumps go only once their archive is verified and safe somewhere (the verified local archive counts), unless
- * `keep-dumps`. Oracle logs are copied to log-dir first so they outlive the dumps; a failed schema's log goes too,
- * once kept there, so dump-path does not fill with old logs.
+ * `keep-dumps`, which keeps every finished export under its final name (replacing an earlier run's file of that
+ * name: the rotation a repeating dump-name asks for). A finished export that is not safely archived is kept too.
+ * Oracle logs are copied to log-dir first so they outlive the dumps; a failed schema's log goes too, once kept
+ * there, so dump-path does not fill with old logs. Only this run's files (by their tag) are ever removed.
  */
-async function removeArchivedDumps(
+async function settleExportFiles(
   settings: Settings,
   report: RunReport,
+  tag: string,
   findings: Finding[],
   log: RunLog,
 ): Promise<void> {
-  await mkdir(settings.logDir, { recursive: true }).catch(() => undefined);
-  const keptLogs = new Set<string>();
-  for (const schema of report.schemas) {
-    if (!schema.oracleLog) continue;
-    try {
-      await copyFile(schema.oracleLog, path.join(settings.logDir, path.basename(schema.oracleLog)));
-      keptLogs.add(schema.oracleLog);
-    } catch (error) {
-      log.warn(`could not keep ${schema.oracleLog} in log-dir: ${(error as Error).message}`);
-    }
-  }
-  if (settings.keepDumps) {
-    log.info('keep-dumps is set: the dump files and Oracle logs stay in dump-path');
-    return;
-  }
+  const keptLogs = await keepOracleLogs(settings, report, log);
   const safe = new Set(
     report.archives.filter((a) => a.verified && a.destinations.some((d) => d.ok)).flatMap((a) => a.schemas),
   );
+  const cannotRemove = (file: string) => (why: string) =>
+    findings.push({
+      severity: 'warning',
+      code: 'CLEANUP',
+      message: `could not remove ${file}: ${why}`,
+      advice: 'Remove it by hand; it is archived or kept in log-dir.',
+    });
+  if (settings.keepDumps) log.info('keep-dumps is set: the dump files and Oracle logs stay in dump-path');
   for (const schema of report.schemas) {
-    const files = [
-      ...(safe.has(schema.name) ? schema.dumpFiles.map((f) => f.path) : []),
-      ...(schema.oracleLog &&
+    const finished = schema.outcome !== 'failed' && schema.dumpFiles.length > 0;
+    if (settings.keepDumps) {
+      if (finished) await keepExportFiles(settings, schema, tag, log, 'keep-dumps');
+      if (schema.oracleLog)
+        schema.oracleLog = await giveFinalName(
+          schema.oracleLog,
+          path.join(path.dirname(schema.oracleLog), finalExportName(path.basename(schema.oracleLog))),
+          true,
+          tag,
+        );
+      continue;
+    }
+    if (safe.has(schema.name)) {
+      for (const file of schema.dumpFiles) {
+        const ground = { kind: 'own-export', runTag: tag } as const;
+        await tryRemoveFile(localFile(file.path), ground, cannotRemove(file.path));
+      }
+      log.info(`removed the dump files of ${schema.name}: they are safely archived`);
+    } else if (finished) await keepExportFiles(settings, schema, tag, log, 'not safely archived');
+    if (
+      schema.oracleLog &&
       keptLogs.has(schema.oracleLog) &&
       (safe.has(schema.name) || schema.outcome === 'failed')
-        ? [schema.oracleLog]
-        : []),
-    ];
-    for (const file of files) {
-      try {
-        await rm(file);
-      } catch (error) {
-        findings.push({
-          severity: 'warning',
-          code: 'CLEANUP',
-          message: `could not remove ${file}: ${(error as Error).message}`,
-          advice: 'Remove it by hand; it is archived or kept in log-dir.',
-        });
-      }
-    }
-    if (safe.has(schema.name)) log.info(`removed the dump files of ${schema.name}: they are safely archived`);
+    )
+      await tryRemoveFile(
+        localFile(schema.oracleLog),
+        { kind: 'own-export', runTag: tag },
+        cannotRemove(schema.oracleLog),
+      );
   }
 }
 

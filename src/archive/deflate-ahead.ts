@@ -1,4 +1,4 @@
-import { open, rm, statfs, type FileHandle } from 'node:fs/promises';
+import { open, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { readAt } from '../read-at.js';
@@ -12,6 +12,7 @@ import {
   type DeflatedAhead,
 } from './parallel-deflate.js';
 import { INCOMPRESSIBLE_RATIO } from './compressibility.js';
+import { localFile, removeFile } from '../deletion.js';
 
 // Deflating a dump while its export writes it. A paced export (one Data Pump worker writes tens of MB/s) leaves the
 // runner's cores mostly idle; compressing the growing file in the pigz-style blocks the archive will use means
@@ -263,7 +264,7 @@ export class DeflateSlots {
 }
 
 async function removeSpool(file: string): Promise<void> {
-  await rm(file, { force: true }).catch(() => undefined);
+  await removeFile(localFile(file), { kind: 'own-temporary' }).catch(() => undefined);
 }
 
 /**

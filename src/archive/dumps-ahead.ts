@@ -1,9 +1,9 @@
 import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { formatBytes } from '../report/format.js';
 import { AheadSpool, DeflateAhead, DeflateSlots, type DeflateAheadOptions } from './deflate-ahead.js';
 import { defaultConcurrency } from './parallel-deflate.js';
-import { aheadSpoolPath } from './partial-names.js';
+import { temporaryName } from '../temporary-names.js';
 
 /** How often a `%U` export's folder is listed for its next dump file. */
 const LIST_EVERY_MS = 250;
@@ -91,7 +91,7 @@ export class DumpsDeflatedAhead {
       key,
       new DeflateAhead({
         file: key,
-        spool: aheadSpoolPath(this.folder, key),
+        spool: join(this.folder, temporaryName(basename(key), 'ahead')),
         level: this.level,
         slots: this.#slots,
         ...this.options,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Archiver, ZipOptions } from 'archiver';
@@ -11,7 +11,8 @@ import { AesZipArchive } from './aes-zip.js';
 import { BlockPool, PooledFileReader } from './block-pool.js';
 import { probeCompressibility } from './compressibility.js';
 import { describeError } from './errors.js';
-import { partialArchivePath } from './partial-names.js';
+import { localFile, removeFile } from '../deletion.js';
+import { temporaryPath } from '../temporary-names.js';
 import { checkDeflateTuning, type DeflatedAhead, type ParallelDeflateTuning } from './parallel-deflate.js';
 import { ParallelZipArchive, watchEntries, type EntrySpan } from './zip-engine.js';
 
@@ -107,7 +108,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
       cause: err,
     });
   });
-  const tempPath = partialArchivePath(path);
+  const tempPath = temporaryPath(path);
 
   const zipOptions: ZipOptions = {
     // Without zip64 records, entries or archives over 4 GiB are misread by many tools.
@@ -257,7 +258,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
     out.destroy();
     await outClosed;
     await Promise.all(observers.map((o) => o.closed(error)));
-    await rm(tempPath, { force: true }).catch(() => undefined);
+    await removeFile(localFile(tempPath), { kind: 'own-temporary' }).catch(() => undefined);
     throw error;
   } finally {
     signal?.removeEventListener('abort', onAbort);

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { localFile, removeFile } from '../deletion.js';
 import { sha256File } from '../hash.js';
+import { temporaryName } from '../temporary-names.js';
 
 export interface FolderSourceFile {
   /** File to copy. */
@@ -32,6 +33,8 @@ export interface FolderDeliveredFile {
   bytes: number;
   sha256: string;
   verified: boolean;
+  /** A held copy: verified, still under this temporary path until `publishCopies` gives it its name. */
+  pending?: string;
 }
 
 export interface FolderDeliveryResult {
@@ -53,10 +56,13 @@ export interface FolderDeliveryResult {
  * expected values, then renamed to its final name. A file already there with the same content counts as
  * delivered; one with other content is never overwritten. The first failure stops this destination.
  * A file still being written (GrowingSourceFile) is copied as it grows and checked once it is complete.
+ * `hold`: each verified copy keeps its temporary name (`pending`) until `publishCopies`, so that several files can
+ * appear in the order that keeps the folder consistent, or be discarded together.
  */
 export async function copyToFolder(opts: {
   folder: string;
   files: Array<FolderSourceFile | GrowingSourceFile>;
+  hold?: boolean;
 }): Promise<FolderDeliveryResult> {
   const started = Date.now();
   const { folder } = opts;
@@ -80,7 +86,7 @@ export async function copyToFolder(opts: {
   }
   for (const file of opts.files) {
     try {
-      files.push(await copyOne(folder, file, waiting));
+      files.push(await copyOne(folder, file, waiting, opts.hold === true));
     } catch (err) {
       const message = err instanceof DeliveryError ? err.message : describeFolderError(folder, err);
       return result(`${file.name}: ${message}`);
@@ -96,6 +102,7 @@ async function copyOne(
   folder: string,
   file: FolderSourceFile | GrowingSourceFile,
   waiting: { ms: number },
+  hold: boolean,
 ): Promise<FolderDeliveredFile> {
   const finalPath = path.join(folder, file.name);
   const delivered = (bytes: number, sha256: string): FolderDeliveredFile => ({
@@ -111,7 +118,7 @@ async function copyOne(
   if (known && (await matchesExisting(finalPath, known.bytes, known.sha256.toLowerCase(), folder)))
     return delivered(known.bytes, known.sha256);
 
-  const partial = path.join(folder, `.${file.name}.partial-${randomBytes(6).toString('hex')}`);
+  const partial = path.join(folder, temporaryName(file.name));
   try {
     // A growing file's bytes wait on its writer: that time is not the copy's.
     if (growing) await writeCopy(growing.chunks, file.source, partial, waiting);
@@ -136,17 +143,61 @@ async function copyOne(
           `expected ${bytes} bytes, SHA-256 ${wanted}`,
       );
     }
-    // Checked again just before the rename, which would replace a file that appeared in the meantime.
-    if (await matchesExisting(finalPath, bytes, wanted, folder)) {
-      await rm(partial, { force: true });
-      return delivered(bytes, sha256);
-    }
-    await rename(partial, finalPath);
-    await syncFolder(folder);
+    if (hold) return { ...delivered(bytes, sha256), pending: partial };
+    await publish(folder, partial, finalPath, bytes, wanted);
     return delivered(bytes, sha256);
   } catch (err) {
-    await rm(partial, { force: true }).catch(() => undefined);
+    await discard(partial);
     throw err;
+  }
+}
+
+/** Gives a verified temporary copy its final name, unless that name meanwhile holds the same content. */
+async function publish(
+  folder: string,
+  partial: string,
+  finalPath: string,
+  bytes: number,
+  sha256: string,
+): Promise<void> {
+  // Checked again just before the rename, which would replace a file that appeared in the meantime.
+  if (await matchesExisting(finalPath, bytes, sha256, folder)) {
+    await discard(partial);
+    return;
+  }
+  await rename(partial, finalPath);
+  await syncFolder(folder);
+}
+
+async function discard(partial: string): Promise<void> {
+  await removeFile(localFile(partial), { kind: 'own-temporary' }).catch(() => undefined);
+}
+
+/**
+ * Gives held copies their names, in the order given (a set's manifest before its archive, so that no archive is
+ * ever seen without its manifest). On the first failure the copies not yet published are discarded and the error
+ * is thrown, described.
+ */
+export async function publishCopies(folder: string, files: FolderDeliveredFile[]): Promise<void> {
+  for (const [i, file] of files.entries()) {
+    if (file.pending === undefined) continue;
+    try {
+      await publish(folder, file.pending, file.path, file.bytes, file.sha256.toLowerCase());
+      delete file.pending;
+    } catch (err) {
+      await discardCopies(files.slice(i));
+      const message = err instanceof DeliveryError ? err.message : describeFolderError(folder, err);
+      throw new Error(`${file.name}: ${message}`, { cause: err });
+    }
+  }
+}
+
+/** Removes the held copies that were not published (their temporary files are this run's). */
+export async function discardCopies(files: FolderDeliveredFile[]): Promise<void> {
+  for (const file of files) {
+    if (file.pending === undefined) continue;
+    await discard(file.pending);
+    delete file.pending;
   }
 }
 

@@ -3,9 +3,10 @@
 // A file already there with the same content counts as delivered; one with other content is never overwritten.
 // Connection drops and timeouts are retried (resuming where the server acknowledged); a host key or login failure
 // never is.
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { removeFile } from '../deletion.js';
 import { sha256File } from '../hash.js';
+import { temporaryName } from '../temporary-names.js';
 import { formatBytes } from '../report/format.js';
 import type { BackupPlace, PlaceEntry } from '../retention/place.js';
 import type { SftpSettings } from '../settings/sftp-settings.js';
@@ -406,7 +407,7 @@ async function prepareTemporary(
     }
     if (stats) await removeQuietly(session, tempPath);
   }
-  const temp = `.${file.name}.partial-${randomBytes(6).toString('hex')}`;
+  const temp = temporaryName(file.name);
   ctx.progress.set(file.name, { temp, acked: 0 });
   return { tempPath: path.posix.join(ctx.remoteDir, temp), resumedAt: 0 };
 }
@@ -694,9 +695,15 @@ async function forgetTemporary(session: SftpSession, ctx: UploadContext, name: s
   await removeQuietly(session, path.posix.join(ctx.remoteDir, progress.temp));
 }
 
+/** Removes a temporary file this process wrote (see deletion.ts); a failure leaves it for the next sweep. */
 async function removeQuietly(session: SftpSession, remotePath: string): Promise<void> {
   if (session.lost) return;
-  await session.unlink(remotePath).catch(() => undefined);
+  await removeOwnTemporary(session, remotePath).catch(() => undefined);
+}
+
+function removeOwnTemporary(session: SftpSession, remotePath: string): Promise<void> {
+  const file = { name: path.posix.basename(remotePath), where: path.posix.dirname(remotePath) };
+  return removeFile({ ...file, unlink: () => session.unlink(remotePath) }, { kind: 'own-temporary' });
 }
 
 /** After the last failure: no temporary file may stay behind, even when that needs a new connection. */
@@ -716,7 +723,7 @@ async function removeTemporaryFiles(
     }
     for (const progress of ctx.progress.values()) {
       const tempPath = path.posix.join(ctx.remoteDir, progress.temp);
-      await cleaner.unlink(tempPath).catch((err: SftpError) => {
+      await removeOwnTemporary(cleaner, tempPath).catch((err: SftpError) => {
         if (err.code !== 'ENOENT') ctx.log(`could not remove ${tempPath}: ${err.message}`);
       });
     }
@@ -769,7 +776,7 @@ export async function preflightSftp(
     session = await connectSftp(settings, { readyTimeoutMs: options.readyTimeoutMs });
     const fingerprint = session.hostKey.fingerprint;
     const dir = await ensureFolder(session, settings.dir);
-    const probe = path.posix.join(dir, `.oracle-backup-probe-${randomBytes(6).toString('hex')}`);
+    const probe = path.posix.join(dir, temporaryName('write-probe'));
     try {
       const handle = await session.open(probe, 'wx');
       await session.closeHandle(handle, probe);
@@ -781,7 +788,7 @@ export async function preflightSftp(
           : `cannot write in ${dir}: ${e.message}`;
       return { ok: false, detail: scrubSecrets(why, settings), fingerprint };
     }
-    await session.unlink(probe);
+    await removeOwnTemporary(session, probe);
     const freeBytes = await session.freeBytes(dir);
     const space =
       freeBytes === undefined

@@ -1,5 +1,6 @@
 // Applies the retention plan to one place: reads the manifests, decides, and deletes whole sets, archives first
 // and the manifest last. A failed delete is a warning, never a crash; the caller turns warnings into `partial`.
+import { removeFile, type Ground } from '../deletion.js';
 import type { RetentionPolicy } from '../settings/retention-settings.js';
 import type { BackupPlace } from './place.js';
 import { planRetention, type PlanOptions, type SetDecision } from './policy.js';
@@ -174,9 +175,17 @@ async function deleteSet(
   warnings: string[],
 ): Promise<{ outcome: SetResult['outcome']; freed: number }> {
   let freed = 0;
+  const ground: Ground = {
+    kind: 'superseded',
+    setId: d.set.id,
+    schemas: d.set.verified ? d.set.dataSchemas : [],
+    keptNewer: d.keptNewer ?? {},
+  };
+  const remove = (name: string) =>
+    removeFile({ name, where: place.label, unlink: () => place.remove(name) }, ground);
   for (const archive of removable(d, stays)) {
     try {
-      await place.remove(archive.name);
+      await remove(archive.name);
       freed += archive.bytes;
     } catch (error) {
       warnings.push(
@@ -187,7 +196,7 @@ async function deleteSet(
     }
   }
   try {
-    await place.remove(d.set.manifest);
+    await remove(d.set.manifest);
     freed += d.set.manifestBytes;
   } catch (error) {
     warnings.push(

@@ -4,12 +4,16 @@ import { constants } from 'node:fs';
 import { lstat, open, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupPlace, PlaceEntry } from './place.js';
+import { isLegacyWorkDirTemporary, temporaryWriter } from '../temporary-names.js';
 import { isPlainName } from './sets.js';
 
 const LABELS: Record<BackupPlace['kind'], string> = { local: 'work-dir', 'copy-to': 'folder', sftp: 'sftp' };
 
+/** A plain name, or one of this action's hidden temporary names (the sweep removes those). */
 function checkName(name: string): void {
-  if (!isPlainName(name)) throw new Error(`${JSON.stringify(name)} is not a plain file name in this folder`);
+  const temporary = temporaryWriter(name) !== undefined || isLegacyWorkDirTemporary(name);
+  if (!isPlainName(name) && !(temporary && !/[\\/]/.test(name)))
+    throw new Error(`${JSON.stringify(name)} is not a plain file name in this folder`);
 }
 
 const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException)?.code === 'ENOENT';

@@ -34,6 +34,11 @@ export interface SetDecision {
   good: boolean;
   /** Dated more than FUTURE_TOLERANCE_MS after now (kept, not counted). */
   future: boolean;
+  /**
+   * For a set to delete: per schema whose data it holds, a newer good set that stays (the proof deletion.ts asks
+   * for). A schema without one keeps the set.
+   */
+  keptNewer?: Record<string, string>;
 }
 
 export interface RetentionPlan {
@@ -50,6 +55,8 @@ export const REASONS = {
   future: (createdAt: string) =>
     `dated in the future (${createdAt}); kept and not counted until the clock passes it`,
   floor: (n: number) => (n === 1 ? 'newest good backup' : `newest ${n} good backups`),
+  newestComplete: 'newest complete set',
+  noNewer: (schemas: string[]) => `no newer backup of ${schemas.join(', ')} is kept`,
   day: (key: string) => `newest of day ${key}`,
   week: (key: string) => `newest of week ${key}`,
   month: (key: string) => `newest of month ${key}`,
@@ -111,13 +118,16 @@ const databaseKey = (database: string): string => database.trim().toLowerCase();
  * 1. Nothing is deleted when this run produced no good backup, or (when `thisRunSetIds` is given) when none of
  *    this run's sets is a good set at this place; every set is then kept with that reason.
  * 2. Kept always: this run's sets; sets dated in the future (left out of every count, so a wrong date can
- *    never push real sets out of keep-min, keep-max or the calendar); per schema, the keep-min newest good sets
- *    and the newest good set of each of the last keep-daily days / keep-weekly ISO weeks / keep-monthly months
- *    that have one; with `database` given, the sets of other databases.
+ *    never push real sets out of keep-min, keep-max or the calendar); per schema, its newest complete set (the
+ *    schema exported without errors: however many partial runs follow, it survives whatever keep-max says), the
+ *    keep-min newest good sets and the newest good set of each of the last keep-daily days / keep-weekly ISO
+ *    weeks / keep-monthly months that have one; with `database` given, the sets of other databases.
  * 3. Any other set older than retention-days (now − createdAt, from the manifest) is deleted.
  * 4. The rest are kept by the age window, newest first, while one of their schemas has fewer than keep-max good
  *    sets kept; beyond that they are deleted "over the maximum". Failed and unverified sets never count: they
  *    stay only inside the window and above the keep-max-th kept good set.
+ * 5. A set is deleted only while every schema whose data it holds keeps a newer good set (`keptNewer`); else it
+ *    is kept, saying which schema has no newer backup.
  * A reason that holds for only some of a set's schemas names them: `newest 2 good backups (APP)`.
  */
 export function planRetention(
@@ -214,6 +224,10 @@ function planDatabase(
         keep(d, bucket.reason(key), x);
       }
     }
+    // Named only where no other rule keeps it for this schema (after partial runs, keep-max would not).
+    const complete = series.find((d) => d.set.completeSchemas.includes(x));
+    const keptFor = (d: SetDecision) => [...(kept.get(d)?.values() ?? [])].some((s) => s.has(x));
+    if (complete && !keptFor(complete)) keep(complete, REASONS.newestComplete, x);
   }
 
   const keptGood = new Map<string, number>();
@@ -239,6 +253,29 @@ function planDatabase(
     } else {
       d.reasons.push(policy.retentionDays > 0 ? REASONS.within(policy.retentionDays) : REASONS.noAgeLimit);
       count(d);
+    }
+  }
+  proveSuperseded(group);
+}
+
+/** Gives each set to delete its proof, a newer good set kept per schema it holds data of; keeps it without. */
+function proveSuperseded(group: SetDecision[]): void {
+  // `group` is newest first: the sets before a decision are newer.
+  for (const [i, d] of group.entries()) {
+    if (d.action !== 'delete') continue;
+    const holds = d.set.verified ? d.set.dataSchemas : [];
+    const keptNewer: Record<string, string> = {};
+    for (const x of holds) {
+      const newer = group
+        .slice(0, i)
+        .find((n) => n.action === 'keep' && n.good && !n.future && n.set.dataSchemas.includes(x));
+      if (newer) keptNewer[x] = newer.set.id;
+    }
+    const missing = holds.filter((x) => !keptNewer[x]);
+    if (missing.length === 0) d.keptNewer = keptNewer;
+    else {
+      d.action = 'keep';
+      d.reasons = [REASONS.noNewer(missing)];
     }
   }
 }

@@ -1,5 +1,6 @@
 // Removes old run logs from log-dir: only `oracle-backup_YYYY-MM-DD_HHmmss.log` / `.report.json`, the names the
 // action gives them, dated by that name (file times change when logs are copied or restored).
+import { removeFile } from '../deletion.js';
 import type { BackupPlace } from './place.js';
 
 const DAY_MS = 86_400_000;
@@ -86,7 +87,8 @@ export async function purgeRunLogs(
     }
     if (!options.dryRun) {
       try {
-        await place.remove(entry.name);
+        const file = { name: entry.name, where: place.label, unlink: () => place.remove(entry.name) };
+        await removeFile(file, { kind: 'expired-log', days: logRetentionDays });
       } catch (error) {
         result.warnings.push(
           `run logs at ${place.label}: could not delete ${entry.name}: ${(error as Error).message}`,

@@ -20,6 +20,10 @@ export interface BackupSetInfo {
   database: string;
   /** Names of the schemas in the set (from the manifest); retention counts per schema. */
   schemas: string[];
+  /** The schemas whose export in this set is complete (status success): the sets retention protects. */
+  completeSchemas: string[];
+  /** The schemas whose data the set holds (success, or completed with warnings). */
+  dataSchemas: string[];
   /** Every archive the manifest names is present here as a plain file of the recorded size. */
   verified: boolean;
   /** The archives the manifest names, with what the listing shows (bytes: undefined when absent). */
@@ -44,6 +48,8 @@ export interface RecognisedManifest {
   status: RunStatus;
   database: string;
   schemas: string[];
+  completeSchemas: string[];
+  dataSchemas: string[];
   archives: Array<{ name: string; bytes: number }>;
   dumpFiles: ManifestDumpFile[];
 }
@@ -110,9 +116,18 @@ export function recogniseManifest(
 
   const dumpFiles: ManifestDumpFile[] = [];
   const schemas: string[] = [];
+  const completeSchemas: string[] = [];
+  const dataSchemas: string[] = [];
   if (Array.isArray(json.schemas))
     for (const s of json.schemas) {
-      if (isObject(s) && typeof s.name === 'string' && !schemas.includes(s.name)) schemas.push(s.name);
+      if (isObject(s) && typeof s.name === 'string' && !schemas.includes(s.name)) {
+        schemas.push(s.name);
+        // A manifest without a schema's status speaks for it through the set's status.
+        const status =
+          typeof s.status === 'string' ? s.status : set.status === 'success' ? 'success' : 'warning';
+        if (status === 'success') completeSchemas.push(s.name);
+        if (status === 'success' || status === 'warning') dataSchemas.push(s.name);
+      }
       if (isObject(s) && Array.isArray(s.dumpFiles))
         for (const f of s.dumpFiles)
           if (isObject(f) && typeof f.name === 'string' && isCount(f.bytes) && typeof f.sha256 === 'string')
@@ -131,6 +146,8 @@ export function recogniseManifest(
       status: set.status as RunStatus,
       database,
       schemas: schemas.sort(),
+      completeSchemas: completeSchemas.sort(),
+      dataSchemas: dataSchemas.sort(),
       archives: listed,
       dumpFiles,
     },
@@ -165,6 +182,8 @@ export function toBackupSet(
     status: manifest.status,
     database: manifest.database,
     schemas: manifest.schemas,
+    completeSchemas: manifest.completeSchemas,
+    dataSchemas: manifest.dataSchemas,
     verified: problems.length === 0,
     archives,
     manifestBytes,
