@@ -281,7 +281,7 @@ describe('cancellation (fake database)', () => {
     expect(driver.callsOf('stopJob').map((c) => c.binds.job)).toEqual([report.schemas[1]!.jobName]);
     expect(listJobs(jobsDirFor(s.config))).toEqual([]);
     expect((await readdir(s.dumpDir)).filter((n) => n.endsWith('.dmp'))).toEqual([]);
-    expect((await readdir(s.workDir)).filter((n) => n.includes('.ahead-'))).toEqual([]);
+    expect((await readdir(s.workDir)).filter((n) => n.includes('ahead-'))).toEqual([]);
     expect(await readdir(s.tempDir)).toEqual([]);
     expect(report.archives).toEqual([]);
     expect(exportCalls(s.record).map((c) => /^SCHEMAS=(\w+)/m.exec(c.parfileText)?.[1])).toEqual([

@@ -1,21 +1,15 @@
 // Issue 3 end to end: the bundled dist/ run as the runner runs it, against the simulated Oracle (oracle-queries off:
 // no listener here, so jobs are stopped with `expdp ATTACH=`). A SIGINT mid-export, a killed main step finished by
 // the post step, PARALLEL/FILESIZE file sets, legacy exp, and a pre-flight that reports everything at once.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  DIST_MAIN,
-  DIST_POST,
-  NODE24,
-  parseCommandFile,
-  runAction,
-  type ActionRun,
-} from './helpers/run-action.js';
+import { NODE24, runAction } from './helpers/run-action.js';
 import { PASSWORD, run, scenario, sevenZip, type Scenario } from './helpers/scenario.js';
+import { runPost, startAction } from './helpers/action-process.js';
 import { readSimCalls, SIM_ORACLE_HOME } from './oracle-sim/sim.js';
 import { jobsDirFor, listJobs } from './oracle-sim/sim-jobs.mjs';
 
@@ -27,63 +21,6 @@ const shown = (stdout: string) =>
     .split('\n')
     .filter((l) => !l.startsWith('::add-mask::'))
     .join('\n');
-
-/** The action under the given node, with a handle on the process (to signal it) and the runner's files. */
-async function startAction(s: Scenario, node = NODE24) {
-  const runnerDir = await mkdtemp(path.join(tmpdir(), 'oba-runner-'));
-  const files = {
-    GITHUB_OUTPUT: path.join(runnerDir, 'output'),
-    GITHUB_STEP_SUMMARY: path.join(runnerDir, 'summary.md'),
-    GITHUB_STATE: path.join(runnerDir, 'state'),
-  };
-  for (const file of Object.values(files)) await writeFile(file, '');
-  const runnerTemp = path.join(runnerDir, 'temp');
-  await mkdir(runnerTemp);
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? runnerDir,
-    RUNNER_TEMP: runnerTemp,
-    GITHUB_WORKSPACE: runnerDir,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_RUN_ID: '4242',
-    ORACLE_SIM_CONFIG: s.config,
-    ...files,
-  };
-  for (const [name, value] of Object.entries(s.inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  const child = spawn(node, [DIST_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
-  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const finished = async (): Promise<ActionRun & { runnerTemp: string; env: Record<string, string> }> => {
-    const exitCode = await closed;
-    return {
-      exitCode,
-      stdout,
-      stderr: '',
-      outputs: parseCommandFile(await readFile(files.GITHUB_OUTPUT, 'utf8')),
-      summary: await readFile(files.GITHUB_STEP_SUMMARY, 'utf8'),
-      state: parseCommandFile(await readFile(files.GITHUB_STATE, 'utf8')),
-      runnerTemp,
-      env,
-    };
-  };
-  return { child, finished };
-}
-
-/** The post step with the main step's saved state, as the runner passes it (STATE_<name>). */
-function runPost(s: Scenario, state: Record<string, string>, runnerTemp: string): Promise<ActionRun> {
-  return runAction({
-    inputs: s.inputs,
-    script: DIST_POST,
-    node: NODE24,
-    env: {
-      ORACLE_SIM_CONFIG: s.config,
-      RUNNER_TEMP: runnerTemp,
-      ...Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v])),
-    },
-  });
-}
 
 async function waitForJob(s: Scenario, schema: string): Promise<string> {
   const dir = jobsDirFor(s.config);

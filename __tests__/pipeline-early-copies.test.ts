@@ -65,11 +65,11 @@ describe('copies to folders while the archive is written and read back', () => {
         if (error) return;
         const final = path.join(
           path.dirname(file),
-          path.basename(file).replace(/^\.(.*)\.partial-.*$/, '$1'),
+          path.basename(file).replace(/^\.(.*)\.oba-partial-.*$/, '$1'),
         );
         for (const folder of folders) {
           const partial = await eventually(async () => {
-            const names = (await readdir(folder)).filter((n) => n.includes('.partial-'));
+            const names = (await readdir(folder)).filter((n) => n.includes('.oba-partial-'));
             const sizes = await Promise.all(
               names.map((n) => stat(path.join(folder, n)).then((st) => st.size)),
             );

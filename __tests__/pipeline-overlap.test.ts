@@ -303,7 +303,7 @@ describe('cancellation while an archive is open', () => {
     const controller = new AbortController();
     const partialZip = async () =>
       (await readdir(s.workDir).catch(() => [] as string[])).some((n) =>
-        /^\.oracle-backup_.*\.partial-/.test(n),
+        /^\.oracle-backup_.*\.oba-partial-/.test(n),
       );
     const zipOpen: Record<string, boolean> = {};
     // SALES (which hangs) starts once HR is in the open zip; the run is cancelled while both are in progress.
@@ -338,7 +338,7 @@ describe('cancellation while an archive is open', () => {
       log.lines.some((l) => /archive oracle-backup_.*\.zip stopped: the run was cancelled/.test(l)),
     ).toBe(true);
     // Neither the zip nor the blocks of the dumps deflated during their exports stay behind.
-    expect((await readdir(s.workDir)).filter((n) => n.includes('.zip') || n.includes('.ahead-'))).toEqual([]);
+    expect((await readdir(s.workDir)).filter((n) => n.includes('.zip') || n.includes('ahead-'))).toEqual([]);
     expect((await readdir(s.dumpDir)).filter((n) => n.endsWith('.dmp'))).toEqual([]);
     expect(report.findings.filter((f) => f.code === 'ARCHIVE')).toEqual([]);
   });
@@ -402,7 +402,7 @@ describe('partial archives left by a killed run', () => {
     expect(names).not.toContain(leftover);
     for (const name of kept) expect(names).toContain(name);
     expect(log.lines.join('\n')).toContain(
-      `removed ${leftover}: a partial archive left by an interrupted run`,
+      `work-dir ${s.workDir}: removed ${leftover}, a temporary file of an interrupted run`,
     );
   });
 });

@@ -133,7 +133,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI).each(TRANSFERS)(
       expect(result.attempts).toBe(1);
       expect(result.throughputBytesPerSec).toBeGreaterThan(0);
       expect(lines.join('\n')).toContain('matches sftp-fingerprint');
-      expect(lines.join('\n')).toMatch(/\.HR_2025-01-01\.zip\.partial-[0-9a-f]{12}/);
+      expect(lines.join('\n')).toMatch(/\.HR_2025-01-01\.zip\.oba-partial-[0-9a-f]{8}-\d+-[0-9a-f]{8}/);
     });
 
     describe('key login through parseSftpSettings', () => {
@@ -361,7 +361,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI).each(TRANSFERS)(
       const deadline = Date.now() + 20_000;
       while (!killed && Date.now() < deadline) {
         const names = await list(dir);
-        const partial = names.find((n) => n.startsWith('.CUT_2025.zip.partial-'));
+        const partial = names.find((n) => n.startsWith('.CUT_2025.zip.oba-partial-'));
         const size = partial
           ? await stat(path.join(sshd.root, dir, partial)).then(
               (s) => s.size,
@@ -403,7 +403,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI).each(TRANSFERS)(
       // Between the attempts, the part already on the server is damaged: resuming cannot give the right copy.
       let damaged = '';
       const backoffMs = vi.fn(() => {
-        damaged = readdirSync(folder).find((n) => n.startsWith('.DAMAGED_2025.zip.partial-')) ?? '';
+        damaged = readdirSync(folder).find((n) => n.startsWith('.DAMAGED_2025.zip.oba-partial-')) ?? '';
         if (damaged) {
           const fd = openSync(path.join(folder, damaged), 'r+');
           writeSync(fd, Buffer.from('damaged'), 0, 7, 1024);
@@ -415,7 +415,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI).each(TRANSFERS)(
       let killed = 0;
       const deadline = Date.now() + 20_000;
       while (!killed && Date.now() < deadline) {
-        const partial = (await list(dir)).find((n) => n.startsWith('.DAMAGED_2025.zip.partial-'));
+        const partial = (await list(dir)).find((n) => n.startsWith('.DAMAGED_2025.zip.oba-partial-'));
         const size = partial
           ? await stat(path.join(folder, partial)).then(
               (st) => st.size,

@@ -106,6 +106,7 @@ export async function run(): Promise<void> {
         log,
         tool: TOOL,
         runId,
+        runAttempt: process.env.GITHUB_RUN_ATTEMPT,
         newId: randomUUID,
         tempRoot: process.env.RUNNER_TEMP || undefined,
         onTempDir: (dir) => rememberTempDir(dir, tempDirs),

@@ -4,7 +4,7 @@
 // go into its zip as soon as its export ends, while the next schema exports, and each archive goes to all its
 // destinations at once (`backupSets`). Everything outside (export clients, database, clock, log, signals) comes in
 // through `PipelineDeps`.
-import { copyFile, link, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AheadSpool } from './archive/deflate-ahead.js';
 import { DumpsDeflatedAhead } from './archive/dumps-ahead.js';
@@ -14,6 +14,7 @@ import type { ZipInputEntry } from './archive/zip-writer.js';
 import type { Credential, OracleDatabase } from './database/database.js';
 import {
   copyToFolder,
+  describeFolderError,
   discardCopies,
   publishCopies,
   type FolderDeliveryResult,
@@ -40,7 +41,7 @@ import {
 import { localFile, removeFile, tryRemoveFile } from './deletion.js';
 import { formatBytes } from './report/format.js';
 import { sweepLines, sweepTemporaries } from './sweep.js';
-import { finalExportName, runTag, taggedExportName } from './temporary-names.js';
+import { finalExportName, runTag, taggedExportName, temporaryPath } from './temporary-names.js';
 import { applyRetention, type PlaceRetentionResult } from './retention/apply.js';
 import { removeLeftoverDumps } from './retention/dumps.js';
 import { createFolderPlace } from './retention/folder-place.js';
@@ -1167,15 +1168,20 @@ async function removeOwnExportFile(file: string, tag: string, log: RunLog): Prom
   return tryRemoveFile(localFile(file), { kind: 'own-export', runTag: tag }, (why) => log.warn(why));
 }
 
-/** An archive name that does not exist yet in the work dir: an earlier backup is never overwritten. */
+/**
+ * An archive name that does not exist yet in the work dir, nor as a manifest's: an earlier backup (or what is left
+ * of one) is never overwritten.
+ */
 async function freeArchivePath(workDir: string, baseNameWithoutExt: string, log: RunLog): Promise<string> {
-  for (let n = 1; ; n++) {
-    const name = n === 1 ? `${baseNameWithoutExt}.zip` : `${baseNameWithoutExt}_${n}.zip`;
-    const candidate = path.join(workDir, name);
-    const taken = await stat(candidate).then(
+  const exists = (file: string) =>
+    stat(file).then(
       () => true,
       () => false,
     );
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? `${baseNameWithoutExt}.zip` : `${baseNameWithoutExt}_${n}.zip`;
+    const candidate = path.join(workDir, name);
+    const taken = (await exists(candidate)) || (await exists(`${candidate}.manifest.json`));
     if (!taken) return candidate;
     if (n === 1)
       log.warn(`${name} already exists in ${workDir}; the new archive gets a numbered name instead`);
@@ -1315,6 +1321,8 @@ async function writeAndDeliver(
       earlyCopies.set(folder, startFolderCopy(folder, file, log));
     }
   }
+  // The complete archive keeps its temporary name until its manifest is in place (see publishSet).
+  let held: string | undefined;
   try {
     // Each entry is read back from disk as it is written; the finished archive is checked once more.
     const written = await createVerifiedZipArchive({
@@ -1325,8 +1333,10 @@ async function writeAndDeliver(
       // A cancelled run stops the zip mid-entry: the runner kills the step seconds after cancelling it.
       signal: deps.signal,
       observers: growing ? [growing] : [],
+      hold: true,
     });
     const result = written.archive;
+    held = result.path;
     for (const { name, blocks } of deflatedAhead) {
       log.info(
         `${archiveName}: ${name}: ${blocks.reused} of ${blocks.reused + blocks.redone} blocks came deflated ` +
@@ -1347,7 +1357,10 @@ async function writeAndDeliver(
     archiveReport.problems.push((error as Error).message);
   }
   archiveReport.schemas = set.schemas.map((s) => s.name);
+  const discardHeld = () =>
+    held ? removeFile(localFile(held), { kind: 'own-temporary' }).catch(() => undefined) : undefined;
   if (!archiveReport.verified || !manifest) {
+    await discardHeld();
     await withdrawCopies(earlyCopies, log);
     throw new ArchiveNotGoodError();
   }
@@ -1364,8 +1377,14 @@ async function writeAndDeliver(
       encrypted: archiveReport.encrypted,
     },
   ];
-  const besideJson = manifestJson(manifest);
-  await writeFile(manifestPath, besideJson, { flag: 'wx' });
+  try {
+    await publishSet(held!, archivePath, manifestJson(manifest), manifestPath);
+  } catch (error) {
+    await discardHeld();
+    await withdrawCopies(earlyCopies, log);
+    archiveReport.problems.push(`the archive was not kept: ${(error as Error).message}`);
+    throw new ArchiveNotGoodError();
+  }
   const { sha256: manifestSha, bytes: manifestBytes } = await sha256File(manifestPath);
   for (const s of set.schemas) s.archive = archiveName;
   archiveReport.destinations.push({
@@ -1420,6 +1439,35 @@ async function writeAndDeliver(
   else for (const deliver of deliveries) archiveReport.destinations.push(await deliver());
   archiveReport.durationMs = deps.clock().getTime() - started.getTime();
   return archiveReport;
+}
+
+/**
+ * Gives a verified archive (held under a temporary name) and its manifest their names in work-dir: the manifest is
+ * written in full under a temporary name, then named, and only then the archive. A full disk or a kill at any
+ * point leaves either nothing under the set's names, or a manifest whose archive is missing (an unverified set
+ * that retention reports), never an archive that no manifest speaks for.
+ */
+async function publishSet(held: string, archivePath: string, manifestText: string, manifestPath: string) {
+  const temporary = temporaryPath(manifestPath);
+  try {
+    const handle = await open(temporary, 'wx');
+    try {
+      await handle.writeFile(manifestText);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, manifestPath);
+  } catch (error) {
+    await removeFile(localFile(temporary), { kind: 'own-temporary' }).catch(() => undefined);
+    throw new Error(
+      `cannot write the manifest ${manifestPath}: ${describeFolderError(path.dirname(manifestPath), error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  await rename(held, archivePath);
 }
 
 /** A destination whose delivery threw instead of reporting: failed, with the reason, never lost. */
@@ -1689,7 +1737,11 @@ async function applyRetentionEverywhere(
   }
   try {
     const options = { now, dryRun, runProducedGoodBackup, thisRunSetIds };
-    for (const place of places) retention.places.push(await retainAt(place, settings, log, options));
+    for (const place of places) {
+      // What killed runs left at a destination goes whatever this run produced (work-dir was swept at the start).
+      if (!dryRun && place.kind !== 'local') await sweepPlace(place, log);
+      retention.places.push(await retainAt(place, settings, log, options));
+    }
   } finally {
     await sftpPlace?.close().catch(() => undefined);
   }
@@ -1700,6 +1752,17 @@ async function applyRetentionEverywhere(
     { now, dryRun, runProducedGoodBackup },
   );
   return retention;
+}
+
+/** Removes the temporary files of dead writers at a destination (see sweep.ts); only logs. */
+async function sweepPlace(place: BackupPlace, log: RunLog): Promise<void> {
+  try {
+    for (const line of sweepLines(await sweepTemporaries(place))) log[line.level](line.text);
+  } catch (error) {
+    log.warn(
+      `cannot look for the partial files of interrupted runs at ${place.label}: ${(error as Error).message}`,
+    );
+  }
 }
 
 /** The retention result of a place that could not be reached: nothing deleted, one warning. */

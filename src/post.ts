@@ -1,17 +1,25 @@
 // The post step only cleans up and only warns. It finishes what a cancelled or killed main step could not: stops
 // the Data Pump jobs it left running (it knows their names from the saved state), removes their partial dump files
-// and the private folders (parfiles hold passwords), and says what it found.
+// (by the run's tag in their names), the temporary files the main step left in work-dir and at every destination
+// (their names say the main step wrote them), and the private folders (parfiles hold passwords), and says what it
+// found. Every removal goes through deletion.ts.
 import * as core from '@actions/core';
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createOracleDatabase, type OracleDatabase } from './database/database.js';
 import { thinDriver } from './database/thin.js';
+import { localFile, removeFile } from './deletion.js';
+import { openSftpPlace, sftpLabel } from './deliver/sftp.js';
 import { templatePattern } from './export/dump-files.js';
 import { quotePassword } from './export/parfile.js';
 import { attachJobStopper, databaseJobStopper, type JobStopper } from './export/job-stop.js';
 import type { JobEvent } from './pipeline.js';
 import { locateClient } from './preflight.js';
+import { createFolderPlace } from './retention/folder-place.js';
+import type { BackupPlace } from './retention/place.js';
 import { loadSettings } from './settings/inputs.js';
+import { sweepLines, sweepTemporaries } from './sweep.js';
+import { exportTagOf } from './temporary-names.js';
 import { rememberedJobs, rememberedRun, rememberedTempDirs } from './state.js';
 import type { Settings } from './types.js';
 
@@ -28,8 +36,18 @@ export async function post(): Promise<void> {
   const unfinished = jobs.filter((j) => j.state === 'running' || j.state === 'left-running');
   for (const job of jobs.filter((j) => !unfinished.includes(j)))
     core.info(`job ${job.jobName} (${job.schema}): ${job.state} in the main step`);
-  if (unfinished.length > 0) await finishJobs(unfinished);
+  let settings: Settings | undefined;
+  const needSettings = unfinished.length > 0 || (run !== undefined && run.phase !== 'finished');
+  if (needSettings) {
+    try {
+      settings = loadSettings().settings;
+    } catch (error) {
+      core.warning(`cannot read the inputs to clean up after the main step: ${(error as Error).message}`);
+    }
+  }
+  if (unfinished.length > 0) await finishJobs(unfinished, settings);
   else if (jobs.length > 0) core.info('no Data Pump job was left running: nothing to stop');
+  if (settings && run && run.phase !== 'finished') await sweepEverywhere(settings);
 
   for (const dir of rememberedTempDirs()) {
     const exists = await stat(dir).then(
@@ -49,13 +67,7 @@ export async function post(): Promise<void> {
 }
 
 /** Stops the jobs the main step left running and removes their partial dump files; only warns. */
-async function finishJobs(jobs: JobEvent[]): Promise<void> {
-  let settings: Settings | undefined;
-  try {
-    settings = loadSettings().settings;
-  } catch (error) {
-    core.warning(`cannot read the inputs to stop the jobs left running: ${(error as Error).message}`);
-  }
+async function finishJobs(jobs: JobEvent[], settings: Settings | undefined): Promise<void> {
   let database: OracleDatabase | undefined;
   try {
     for (const job of jobs) {
@@ -99,15 +111,49 @@ async function finishJobs(jobs: JobEvent[]): Promise<void> {
   }
 }
 
+/** The dump files of a job that did not finish: the ones carrying the run's tag, never another run's. */
 async function removePartialFiles(job: JobEvent): Promise<void> {
   const pattern = templatePattern(job.dumpFile);
+  const tag = exportTagOf(job.dumpFile);
+  if (tag === undefined) {
+    core.info(`the dump files of ${job.schema} carry no run tag; none is removed`);
+    return;
+  }
   const names = await readdir(job.dumpPath).catch(() => [] as string[]);
   for (const name of names.filter((n) => pattern.test(n))) {
+    const file = localFile(path.join(job.dumpPath, name));
     try {
-      await rm(path.join(job.dumpPath, name), { force: true });
+      await removeFile(file, { kind: 'own-export', runTag: tag });
       core.info(`removed partial dump file ${name} of ${job.schema}`);
     } catch (error) {
       core.warning(`could not remove ${path.join(job.dumpPath, name)}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Temporary files of the main step (and of other dead runs) in work-dir, each copy-to folder and sftp-dir. */
+async function sweepEverywhere(settings: Settings): Promise<void> {
+  const places: Array<Pick<BackupPlace, 'label' | 'list' | 'remove'> & { close?(): Promise<void> }> = [
+    createFolderPlace(settings.workDir, 'local'),
+    ...settings.copyTo.map((folder) => createFolderPlace(folder, 'copy-to')),
+  ];
+  if (settings.sftp) {
+    try {
+      places.push(await openSftpPlace(settings.sftp));
+    } catch (error) {
+      core.warning(
+        `cannot reach ${sftpLabel(settings.sftp)} to remove the main step's partial uploads: ${(error as Error).message}`,
+      );
+    }
+  }
+  for (const place of places) {
+    try {
+      for (const line of sweepLines(await sweepTemporaries(place)))
+        (line.level === 'warn' ? core.warning : core.info)(line.text);
+    } catch (error) {
+      core.warning(`cannot look for partial files at ${place.label}: ${(error as Error).message}`);
+    } finally {
+      await place.close?.().catch(() => undefined);
     }
   }
 }

@@ -55,15 +55,16 @@ export function isLegacyWorkDirTemporary(name: string): boolean {
 }
 
 /**
- * The tag a run's export files carry until they are kept: the workflow run and its attempt (a rerun of the same
- * run is another attempt), only letters, digits and `-`, so Data Pump and every file system take it as is.
+ * The tag a run's export files carry until they are kept: the workflow run, its attempt (a rerun is another
+ * attempt) and a random part (the jobs of a matrix, or two steps of one job, share run and attempt); only letters,
+ * digits and `-`, so Data Pump and every file system take it as is.
  */
 export function runTag(runId: string, attempt: string | undefined): string {
   const clean = (s: string): string => s.replace(/[^A-Za-z0-9]/g, '');
-  return `${clean(runId) || 'run'}-${clean(attempt ?? '') || '1'}`;
+  return `${clean(runId) || 'run'}-${clean(attempt ?? '') || '1'}-${randomBytes(3).toString('hex')}`;
 }
 
-const EXPORT_TAG_RE = /\.oba-([A-Za-z0-9]+-[A-Za-z0-9]+)(\.[A-Za-z0-9]+)$/i;
+const EXPORT_TAG_RE = /\.oba-([A-Za-z0-9]+(?:-[A-Za-z0-9]+)+)(\.[A-Za-z0-9]+)$/i;
 
 /** `HR.dmp` → `HR.oba-<tag>.dmp`; works on `%U` templates too. */
 export function taggedExportName(name: string, tag: string): string {

@@ -55,6 +55,11 @@ export interface CreateZipOptions {
   signal?: AbortSignal;
   /** Follow the archive as it is written, e.g. to read each entry back or copy it as its bytes land. */
   observers?: ArchiveObserver[];
+  /**
+   * Leave the complete archive under its temporary name (the result's `path`) for the caller to publish, once
+   * whatever must appear with it (its manifest) is in place.
+   */
+  hold?: boolean;
 }
 
 /**
@@ -241,9 +246,9 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
     if (size !== outHash.bytes) {
       throw new Error(`archive ${path} has ${size} bytes on disk but ${outHash.bytes} were written`);
     }
-    await rename(tempPath, path);
+    if (!opts.hold) await rename(tempPath, path);
     return {
-      path,
+      path: opts.hold ? tempPath : path,
       name: basename(path),
       bytes: outHash.bytes,
       sha256: outHash.digest(),

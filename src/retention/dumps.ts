@@ -1,9 +1,13 @@
 // Leftover dump files of earlier runs in dump-path (a run that stopped before its clean-up, a removal that
 // failed). A file goes only when it is provably ours and provably archived: its name fits dump-name, a manifest of
 // this tool in work-dir lists it, that set is good there, and its size and SHA-256 equal what the manifest records
-// (so a newer dump that happens to reuse the name is never taken for the archived one).
+// (so a newer dump that happens to reuse the name is never taken for the archived one). A dump still under the
+// tagged name of the run that wrote it (killed before its clean-up) is matched by its final name.
 import path from 'node:path';
+import { removeFile } from '../deletion.js';
 import { sha256File } from '../hash.js';
+import { finalExportName } from '../temporary-names.js';
+import type { PlaceEntry } from './place.js';
 import { createFolderPlace } from './folder-place.js';
 import { isGood } from './policy.js';
 import { readInventory } from './sets.js';
@@ -78,24 +82,37 @@ export async function removeLeftoverDumps(options: LeftoverDumpsOptions): Promis
   const pattern = dumpNamePattern(options.dumpName);
   const thisRun = new Set(options.thisRunSetIds);
   const done = new Set<string>();
+  // By final name: the file itself, and any still tagged by the run that wrote it.
+  const candidates = new Map<string, PlaceEntry[]>();
+  for (const entry of present.values()) {
+    const final = finalExportName(entry.name);
+    candidates.set(final, [...(candidates.get(final) ?? []), entry]);
+  }
   for (const set of inventory.sets) {
     if (!isGood(set) || thisRun.has(set.id)) continue;
     for (const file of inventory.manifests.get(set.manifest)?.dumpFiles ?? []) {
-      const entry = present.get(file.name);
-      if (!entry || done.has(file.name) || !pattern.test(file.name)) continue;
-      if (entry.bytes !== file.bytes || !/^[0-9a-f]{64}$/.test(file.sha256)) continue;
-      try {
-        if ((await sha256File(path.join(options.dumpPath, file.name))).sha256 !== file.sha256) continue;
-        if (!options.dryRun) await dumps.remove(file.name);
-      } catch (error) {
-        result.warnings.push(
-          `leftover dump file ${file.name} in ${options.dumpPath}: ${(error as Error).message}`,
-        );
-        continue;
+      if (!pattern.test(file.name) || !/^[0-9a-f]{64}$/.test(file.sha256)) continue;
+      for (const entry of candidates.get(file.name) ?? []) {
+        if (done.has(entry.name) || entry.bytes !== file.bytes) continue;
+        const local = path.join(options.dumpPath, entry.name);
+        try {
+          if ((await sha256File(local)).sha256 !== file.sha256) continue;
+          const ground = { kind: 'archived', setId: set.id, sha256: file.sha256 } as const;
+          if (!options.dryRun)
+            await removeFile(
+              { name: entry.name, where: dumps.label, unlink: () => dumps.remove(entry.name) },
+              ground,
+            );
+        } catch (error) {
+          result.warnings.push(
+            `leftover dump file ${entry.name} in ${options.dumpPath}: ${(error as Error).message}`,
+          );
+          continue;
+        }
+        done.add(entry.name);
+        result.removed.push({ name: entry.name, bytes: entry.bytes, setId: set.id, manifest: set.manifest });
+        result.bytesFreed += entry.bytes;
       }
-      done.add(file.name);
-      result.removed.push({ name: file.name, bytes: entry.bytes, setId: set.id, manifest: set.manifest });
-      result.bytesFreed += entry.bytes;
     }
   }
   return result;
