@@ -105,7 +105,7 @@ describe('buildExpParfile', () => {
       consistent: true,
     };
     expect(buildExpParfile(spec, { maskPassword: false })).toBe(
-      'USERID=backup/Secret#1@db:1521/ORCL\nOWNER=HR\nFILE=/srv/backups/HR_2026-11-21_013000.dmp\n' +
+      'USERID=backup/"Secret#1"@db:1521/ORCL\nOWNER=HR\nFILE=/srv/backups/HR_2026-11-21_013000.dmp\n' +
         'LOG="C:\\backups\\with space\\HR.log"\nCONSISTENT=Y\n',
     );
     expect(buildExpParfile({ ...spec, consistent: false }, { maskPassword: true })).not.toMatch(

@@ -32,10 +32,10 @@ import {
   flashbackTimeValue,
   makeJobName,
   needsMultipleFiles,
-  quotePassword,
   schemaValue,
   type Flashback,
 } from './export/parfile.js';
+import { useridLine } from './export/userid.js';
 import { formatBytes } from './report/format.js';
 import { applyRetention, type PlaceRetentionResult } from './retention/apply.js';
 import { removeLeftoverDumps } from './retention/dumps.js';
@@ -715,7 +715,7 @@ function makeStopper(
   const viaAttach = attachJobStopper({
     executable: tool.executable,
     connectString: settings.connectString,
-    userid: (c) => `USERID=${c.username}/${quotePassword(c.password)}@${settings.connectString}`,
+    userid: (c) => useridLine({ ...c, connectString: settings.connectString }, { mask: false }),
     tempRoot: deps.tempRoot,
     onTempDir: deps.onTempDir,
     env: deps.env,

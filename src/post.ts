@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createOracleDatabase, type OracleDatabase } from './database/database.js';
 import { thinDriver } from './database/thin.js';
 import { templatePattern } from './export/dump-files.js';
-import { quotePassword } from './export/parfile.js';
+import { useridLine } from './export/userid.js';
 import { attachJobStopper, databaseJobStopper, type JobStopper } from './export/job-stop.js';
 import type { JobEvent } from './pipeline.js';
 import { locateClient } from './preflight.js';
@@ -76,7 +76,7 @@ async function finishJobs(jobs: JobEvent[]): Promise<void> {
             stopper = attachJobStopper({
               executable: expdp,
               connectString: connect,
-              userid: (c) => `USERID=${c.username}/${quotePassword(c.password)}@${connect}`,
+              userid: (c) => useridLine({ ...c, connectString: connect }, { mask: false }),
               tempRoot: process.env.RUNNER_TEMP || undefined,
             });
           }

@@ -4,6 +4,7 @@
 import type { ExportClassification, ExportedTable, Finding, OracleMessage, ProcessResult } from '../types.js';
 import { formatDuration } from '../settings/parse.js';
 import { describeCode, isCredentialCode, isGenericCode } from './oracle-messages.js';
+import { useridLine } from './userid.js';
 
 export interface ExpParfileSpec {
   username: string;
@@ -16,13 +17,6 @@ export interface ExpParfileSpec {
   consistent: boolean;
 }
 
-const MASK = '********';
-
-function quotePassword(password: string): string {
-  if (password.includes('"')) throw new Error('a password containing a double quote cannot be passed to exp');
-  return /^[A-Za-z][A-Za-z0-9_$#]*$/.test(password) ? password : `"${password}"`;
-}
-
 /** A client-side path as a parfile value: double-quoted when it holds anything but plain path characters. */
 function pathValue(file: string): string {
   if (file.includes('"'))
@@ -31,10 +25,9 @@ function pathValue(file: string): string {
 }
 
 export function buildExpParfile(spec: ExpParfileSpec, options: { maskPassword: boolean }): string {
-  const password = options.maskPassword ? MASK : quotePassword(spec.password);
   return (
     [
-      `USERID=${spec.username}/${password}@${spec.connectString}`,
+      useridLine(spec, { mask: options.maskPassword }),
       `OWNER=${spec.schema}`,
       `FILE=${pathValue(spec.file)}`,
       `LOG=${pathValue(spec.log)}`,
