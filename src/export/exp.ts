@@ -3,7 +3,7 @@
 // 0 on Unix means success with or without warnings, 3 on Windows means warnings, 1 is failure.
 import type { ExportClassification, ExportedTable, Finding, OracleMessage, ProcessResult } from '../types.js';
 import { formatDuration } from '../settings/parse.js';
-import { describeCode, isCredentialCode, isGenericCode } from './oracle-messages.js';
+import { causeRank, describeCode, isCredentialCode, isGenericCode } from './oracle-messages.js';
 import { useridLine } from './userid.js';
 
 export interface ExpParfileSpec {
@@ -112,7 +112,11 @@ export function classifyExp(input: {
   const { process: proc, log, schema } = input;
   const distinct = new Map<string, string>();
   for (const m of log.messages) if (!distinct.has(m.code)) distinct.set(m.code, m.text);
-  const causes = [...distinct.entries()].filter(([code]) => !isGenericCode(code));
+  // The most telling first (causeRank), else in order of appearance; the reason of a failure is the most telling
+  // one printed last, as Oracle prints the cause at the bottom of a stack.
+  const causes = [...distinct.entries()]
+    .filter(([code]) => !isGenericCode(code))
+    .sort(([a], [b]) => causeRank(b) - causeRank(a));
   const fail = (reason: string, ...extra: Finding[]): ExportClassification => ({
     outcome: 'failed',
     reason,
@@ -134,7 +138,7 @@ export function classifyExp(input: {
   const credential = [...distinct.keys()].find((c) => isCredentialCode(c) || c === 'ORA-01017');
   if (credential || log.reprompted) return fail('invalid username/password (ORA-01017)');
   if (log.ending === 'failed' || proc.exitCode === 1 || (proc.exitCode !== 0 && proc.exitCode !== 3)) {
-    const cause = causes.at(-1);
+    const cause = causes.filter(([code]) => causeRank(code) === causeRank(causes[0]![0])).at(-1);
     if (cause) return fail(describe(cause[0], cause[1]));
     return fail(
       log.ending === 'failed'
