@@ -81,24 +81,14 @@ describe('classifyExport: completed with errors', () => {
     expect(result.reason).toBe(
       'completed with 2 error(s): 2 tables skipped (HR.AUDIT_LOG, HR.SESSIONS): ORA-01555 snapshot too old',
     );
+    // ORA-31693 ← ORA-02354 ← ORA-01555 is one problem (two tables skipped for one cause): one finding.
     expect(result.findings).toEqual([
       {
         severity: 'warning',
-        code: 'ORA-31693',
-        message: 'table data skipped: HR.AUDIT_LOG, HR.SESSIONS',
-        advice: describeCode('ORA-31693')?.advice,
-      },
-      {
-        severity: 'warning',
-        code: 'ORA-02354',
-        message: 'error exporting table data: error in exporting/unloading data',
-        advice: describeCode('ORA-02354')?.advice,
-      },
-      {
-        severity: 'warning',
         code: 'ORA-01555',
+        codes: ['ORA-31693', 'ORA-02354', 'ORA-01555'],
         message:
-          'snapshot too old: rollback segment number 9 with name "_SYSSMU9_1650187353$" too small (+1 more)',
+          'table data of HR.AUDIT_LOG, HR.SESSIONS skipped: snapshot too old (ORA-31693 ← ORA-02354 ← ORA-01555)',
         advice: describeCode('ORA-01555')?.advice,
       },
     ]);
@@ -343,6 +333,147 @@ describe('classifyExport: failures', () => {
     expect(classify('UDE-28000: operation generated ORACLE error 28000', { exitCode: 1 }).reason).toBe(
       'the account is locked (UDE-28000)',
     );
+  });
+});
+
+describe('classifyExport: the cause among several codes', () => {
+  const completed =
+    'Job "BACKUP_USER"."OBA_HR_1" completed with 1 error(s) at Sat Jun 14 03:13:58 2025 elapsed 0 00:03:57';
+  const stopped =
+    'Job "BACKUP_USER"."OBA_HR_1" stopped due to fatal error at Sat Jun 14 03:13:58 2025 elapsed 0 00:03:57';
+
+  it('a code not in the table outranks a known non-fatal one in the reason of a warning', () => {
+    const result = classify(
+      [
+        'W-1 ORA-31693: Table data object "HR"."REMOTE_ORDERS" failed to load/unload and is being skipped due to error:',
+        'ORA-02354: error in exporting/unloading data',
+        'ORA-01555: snapshot too old: rollback segment number 9 with name "_SYSSMU9$" too small',
+        'ORA-02063: preceding line from SALES_LINK',
+        '',
+        completed,
+      ].join('\n'),
+      { exitCode: 5 },
+    );
+    expect(result.outcome).toBe('warning');
+    expect(result.reason).toBe(
+      'completed with 1 error(s): 1 table skipped (HR.REMOTE_ORDERS): ORA-02063 preceding line from SALES_LINK; ' +
+        'ORA-01555 snapshot too old',
+    );
+  });
+
+  it('a code not in the table outranks a known non-fatal one printed after it when the job stops', () => {
+    const result = classify(
+      ['ORA-02063: preceding line from SALES_LINK', 'ORA-01555: snapshot too old', stopped].join('\n'),
+      { exitCode: 1 },
+    );
+    expect(result.reason).toBe('ORA-02063: preceding line from SALES_LINK');
+  });
+
+  it("a dying job's reason is the last error of its stack, below the worker announcements and above the call stack", () => {
+    const result = classify(
+      [
+        '14-JUN-25 02:41:15.338: ORA-39014: One or more workers have prematurely exited.',
+        '14-JUN-25 02:41:15.339: ORA-39029: worker 1 with process name "DW00" prematurely terminated',
+        '14-JUN-25 02:41:15.341: ORA-31671: Worker process DW00 had an unhandled exception.',
+        'ORA-00600: internal error code, arguments: [kdsgrp1], [], [], [], [], [], [], [], [], [], [], []',
+        'ORA-06512: at "SYS.KUPW$WORKER", line 2880',
+        'ORA-06512: at line 2',
+        '',
+        '----- PL/SQL Call Stack -----',
+        '  object      line  object',
+        '  handle    number  name',
+        '0x1f6df7a08     27116  package body SYS.KUPW$WORKER',
+        '0x1f6e8d4c0         2  anonymous block',
+        '',
+        `14-JUN-25 02:41:17.092: ${stopped}`,
+      ].join('\n'),
+      { exitCode: 1 },
+    );
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toBe(
+      'ORA-00600: internal error code, arguments: [kdsgrp1], [], [], [], [], [], [], [], [], [], [], []',
+    );
+  });
+
+  it('without codes, the reason is the last line before a call stack, not a frame of it', () => {
+    const stderr = [
+      'Export: Release 19.0.0.0.0 - Production on Sat Jun 14 02:00:02 2025',
+      'kgepop: no error frame to pop to for error 21500',
+      '----- Call Stack Trace -----',
+      '#0 0x00007f3a1c2b4e10 in kgeasnmierr ()',
+      '#1 0x00007f3a1c2b5a2c in kpufch ()',
+      '',
+    ].join('\n');
+    const result = classify(stderr, { exitCode: 1, stderr }, { logFound: false });
+    expect(result.reason).toBe(
+      'expdp exited with code 1 and wrote no log: kgepop: no error frame to pop to for error 21500',
+    );
+  });
+});
+
+describe('classifyExport: a table error stack is one finding', () => {
+  const completed = (n: number) =>
+    `Job "BACKUP_USER"."OBA_HR_1" completed with ${n} error(s) at Sat Jun 14 03:13:58 2025 elapsed 0 00:03:57`;
+  const skip = (table: string, cause: string) => [
+    `14-JUN-25 03:13:41.552: W-1 ORA-31693: Table data object "HR"."${table}" failed to load/unload and is being skipped due to error:`,
+    'ORA-02354: error in exporting/unloading data',
+    cause,
+    '',
+  ];
+
+  it('names the table and the root cause, takes its advice, and keeps the chain of codes', () => {
+    const result = classify(
+      [
+        ...skip('AUDIT_LOG', 'ORA-01555: snapshot too old: rollback segment number 9 too small'),
+        completed(1),
+      ].join('\n'),
+      { exitCode: 5 },
+    );
+    expect(result.findings).toEqual([
+      {
+        severity: 'warning',
+        code: 'ORA-01555',
+        codes: ['ORA-31693', 'ORA-02354', 'ORA-01555'],
+        message: 'table data of HR.AUDIT_LOG skipped: snapshot too old (ORA-31693 ← ORA-02354 ← ORA-01555)',
+        advice: describeCode('ORA-01555')?.advice,
+      },
+    ]);
+    expect(result.findings[0]!.advice).toMatch(/UNDO_RETENTION/);
+  });
+
+  it('keeps stacks with different causes apart, and codes outside any stack as their own findings', () => {
+    const result = classify(
+      [
+        ...skip('AUDIT_LOG', 'ORA-01555: snapshot too old'),
+        ...skip('CARDS', 'ORA-28365: wallet is not open'),
+        'ORA-39173: Encrypted data has been stored unencrypted in dump file set.',
+        completed(2),
+      ].join('\n'),
+      { exitCode: 5 },
+    );
+    expect(result.findings.map((f) => [f.code, f.message])).toEqual([
+      ['ORA-01555', 'table data of HR.AUDIT_LOG skipped: snapshot too old (ORA-31693 ← ORA-02354 ← ORA-01555)'],
+      ['ORA-28365', 'table data of HR.CARDS skipped: TDE wallet is not open (ORA-31693 ← ORA-02354 ← ORA-28365)'],
+      ['ORA-39173', 'encrypted data was stored unencrypted in the dump: Encrypted data has been stored unencrypted in dump file set.'],
+    ]); // prettier-ignore
+  });
+
+  it('the log and the console together still give one finding', () => {
+    const text = [...skip('AUDIT_LOG', 'ORA-01555: snapshot too old'), completed(1)].join('\n');
+    expect(classify(`${text}\n${text}`, { exitCode: 5 }).findings).toHaveLength(1);
+  });
+});
+
+describe('describeCode: specific advice', () => {
+  it.each([
+    ['ORA-02358', /fatal error unloading/, /follows it/],
+    ['UDE-00005', /end of file/, /parameter file.*release.*connection/],
+    ['EXP-00058', /password verification failed/, /password.*double quotes.*locked.*expired/],
+    ['ORA-00904', /invalid identifier/, /release.*EXCLUDE, INCLUDE or QUERY/],
+  ])('%s', (code, meaning, advice) => {
+    const described = describeCode(code);
+    expect(described?.meaning).toMatch(meaning);
+    expect(described?.advice).toMatch(advice);
   });
 });
 

@@ -71,7 +71,7 @@ describe('a schema past its timeout (no database queries)', () => {
     const attach = readSimCalls(s.record).filter((c) => /^ATTACH=/m.test(c.parfileText));
     expect(attach).toHaveLength(1);
     expect(attach[0]!.parfileText).toBe(
-      `USERID=backup/********@dbhost:1521/ORCLPDB1\nATTACH=${hr.jobName}\n`,
+      `USERID=backup/"********"@dbhost:1521/ORCLPDB1\nATTACH=${hr.jobName}\n`,
     );
     expect(attach[0]!.argv).toEqual([expect.stringMatching(/^parfile=/)]);
     expect(attach[0]!.parfileMode).toBe('600');

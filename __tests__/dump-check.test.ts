@@ -263,7 +263,7 @@ describe('the impdp parfile and job name', () => {
       jobName: 'OBA_SQL_HR',
     };
     expect(buildImpdpParfile({ ...spec, password: 'Plain_Pass1' }, { maskPassword: false })).toMatch(
-      /^USERID=backup\/Plain_Pass1@/,
+      /^USERID=backup\/"Plain_Pass1"@/,
     );
     expect(buildImpdpParfile({ ...spec, password: 'p@ss word!' }, { maskPassword: false })).toBe(
       `USERID=backup/"p@ss word!"@${CONNECT}\nDIRECTORY=DATA_PUMP_DIR\nDUMPFILE=HR_01.dmp,"HR 02.dmp"\n` +

@@ -65,6 +65,7 @@ describe('cancellation of the bundled action', () => {
     ]);
     // Stopped on the server with expdp ATTACH + KILL_JOB, and gone from the job list.
     expect(attachCalls(s).map((c) => /^ATTACH=(.*)$/m.exec(c.parfileText)?.[1])).toEqual([jobName]);
+    expect(attachCalls(s)[0]!.parfileText).toMatch(/^USERID=backup\/"\*{8}"@/);
     expect(listJobs(jobsDirFor(s.config))).toEqual([]);
     // No parfile, no partial (or unarchived) dump.
     expect(await readdir(result.runnerTemp)).toEqual([]);
@@ -113,6 +114,9 @@ describe('cancellation of the bundled action', () => {
     expect(post.stdout).toContain(
       `job ${jobName} (HR) left by the main step: job ${jobName} killed on the server`,
     );
+    expect(attachCalls(s).map((c) => c.parfileText)).toEqual([
+      `USERID=backup/"********"@dbhost:1521/ORCLPDB1\nATTACH=${jobName}\n`,
+    ]);
     // KILL_JOB deletes the job's dump files itself; the post step removes whatever is left by the same names.
     expect(listJobs(jobsDirFor(s.config))).toEqual([]);
     expect((await readdir(s.dumpDir)).filter((n) => n.endsWith('.dmp'))).toEqual([]);
@@ -191,6 +195,8 @@ describe('legacy exp', () => {
     expect(result.outputs.status).toBe('partial');
     const calls = exportCalls(s);
     expect(calls.every((c) => c.program === 'exp')).toBe(true);
+    // exp reads an unquoted `#` as a comment: the test password (with a `#`) logs in only when quoted.
+    expect(calls[0]!.parfileText).toMatch(/^USERID=backup\/"\*{8}"@dbhost:1521\/ORCLPDB1$/m);
     expect(calls[0]!.parfileText).toMatch(
       new RegExp(
         `^OWNER=HR\\nFILE=${s.workDir}/HR_[\\d_-]+\\.dmp\\nLOG=${s.workDir}/HR_[\\d_-]+\\.log\\nCONSISTENT=Y$`,

@@ -42,6 +42,17 @@ function verdict(text: string, exitCode: number, extra: Partial<ProcessResult> =
   return classifyExp({ process, log: parseExpLog(text, 'HR'), schema: 'HR', timeoutMs: 3_600_000 });
 }
 
+describe('classifyExp: the cause among several codes', () => {
+  it('a code not in the table outranks a known non-fatal one, wherever it is printed', () => {
+    const failed = verdict(
+      `${HEAD}EXP-00056: ORACLE error 1555 encountered\nORA-02063: preceding line from SALES_LINK\n` +
+        'ORA-01555: snapshot too old\nEXP-00000: Export terminated unsuccessfully\n',
+      1,
+    );
+    expect(failed.reason).toBe('preceding line from SALES_LINK (ORA-02063)');
+  });
+});
+
 describe('classifyExp: the three endings', () => {
   it.each([
     ['Unix', { clean: 0, warnings: 0, failed: 1 }],
@@ -105,7 +116,7 @@ describe('buildExpParfile', () => {
       consistent: true,
     };
     expect(buildExpParfile(spec, { maskPassword: false })).toBe(
-      'USERID=backup/Secret#1@db:1521/ORCL\nOWNER=HR\nFILE=/srv/backups/HR_2026-11-21_013000.dmp\n' +
+      'USERID=backup/"Secret#1"@db:1521/ORCL\nOWNER=HR\nFILE=/srv/backups/HR_2026-11-21_013000.dmp\n' +
         'LOG="C:\\backups\\with space\\HR.log"\nCONSISTENT=Y\n',
     );
     expect(buildExpParfile({ ...spec, consistent: false }, { maskPassword: true })).not.toMatch(

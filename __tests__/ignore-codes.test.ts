@@ -89,6 +89,24 @@ describe('applyIgnoreCodes', () => {
     ]);
   });
 
+  it("a table's error stack is ignored only when every code of it is listed", () => {
+    const text = WITH_39181.replace(
+      /ORA-39181[^\r\n]*\r\n/,
+      'ORA-31693: Table data object "FIN"."LEDGER" failed to load/unload and is being skipped due to error:\r\n' +
+        'ORA-02354: error in exporting/unloading data\r\n' +
+        'ORA-01555: snapshot too old: rollback segment number 9 too small\r\n\r\n',
+    );
+    expect(classify(text).findings.map((f) => f.code)).toEqual(['ORA-01555']);
+    for (const partial of [['ORA-01555'], ['ORA-31693'], ['ORA-31693', 'ORA-02354']]) {
+      const verdict = applyIgnoreCodes(classify(text), partial);
+      expect(verdict.outcome, partial.join()).toBe('warning');
+      expect(verdict.findings[0]!.ignored, partial.join()).toBeUndefined();
+    }
+    const all = applyIgnoreCodes(classify(text), ['ORA-31693', 'ORA-02354', 'ORA-01555']);
+    expect(all.outcome).toBe('success');
+    expect(all.findings[0]).toMatchObject({ code: 'ORA-01555', ignored: true });
+  });
+
   it('changes nothing without codes or on a clean run', () => {
     const verdict = classify(WITH_39181);
     expect(applyIgnoreCodes(verdict, undefined)).toBe(verdict);

@@ -157,7 +157,7 @@ describe('simulated impdp: reading a good dump file set', () => {
     }>;
     const call = calls.find((c) => c.tool === 'impdp')!;
     expect(call.parfileMode).toBe('600');
-    expect(call.parfileText).toContain('USERID=system/********@dbhost');
+    expect(call.parfileText).toContain('USERID=system/"********"@dbhost');
     expect(JSON.stringify(calls)).not.toContain(PASSWORD);
   });
 });

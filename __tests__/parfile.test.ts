@@ -23,7 +23,7 @@ describe('buildParfile', () => {
   it('writes one KEY=VALUE per line with the job settings the action needs', () => {
     expect(buildParfile(spec, { maskPassword: false })).toBe(
       [
-        'USERID=backup/Secret#1@db:1521/ORCL',
+        'USERID=backup/"Secret#1"@db:1521/ORCL',
         'SCHEMAS=HR',
         'DIRECTORY=DATA_PUMP_DIR',
         'DUMPFILE=HR_2026-11-21_013000.dmp',

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { classifyExport } from '../src/export/classify.js';
+import { parseExpdpLog } from '../src/export/expdp-log.js';
 import { describeLocalFailure } from '../src/report/advice.js';
 import { historyEntry, type RunHistoryEntry } from '../src/report/history.js';
 import { buildEmail } from '../src/report/email.js';
@@ -514,6 +516,56 @@ describe('advice', () => {
     }
     // Oracle findings keep their own advice.
     expect(buildSummary(r)).toContain('raise UNDO\\_RETENTION');
+  });
+});
+
+describe('a table error stack in the reports', () => {
+  // What expdp prints when undo runs out under two tables: each stack is ORA-31693 ← ORA-02354 ← ORA-01555.
+  const log = ['AUDIT_LOG', 'LOGIN_HISTORY']
+    .flatMap((table, i) => [
+      `21-NOV-26 01:31:0${i}.552: W-1 ORA-31693: Table data object "AUDIT"."${table}" failed to load/unload and is being skipped due to error:`,
+      'ORA-02354: error in exporting/unloading data',
+      `ORA-01555: snapshot too old: rollback segment number ${i + 4} with name "_SYSSMU${i + 4}$" too small`,
+      '',
+    ])
+    .concat(
+      'Job "BACKUP"."OBA_AUDIT_1" completed with 2 error(s) at Sat Nov 21 01:31:05 2026 elapsed 0 00:01:03',
+    )
+    .join('\n');
+  const verdict = classifyExport({
+    process: { exitCode: 5, signal: null, stdout: '', stderr: '', timedOut: false, durationMs: 63_000 },
+    log: parseExpdpLog(log),
+    logFound: true,
+    schema: 'AUDIT',
+    timeoutMs: 3_600_000,
+  });
+  const base = sampleReport();
+  const run = sampleReport({
+    schemas: base.schemas.map((s) => (s.name === 'AUDIT' ? { ...s, findings: verdict.findings } : s)),
+  });
+  const chain = 'ORA-31693 ← ORA-02354 ← ORA-01555';
+
+  it('the job summary shows one problem naming both tables, the root cause and its advice', () => {
+    const text = buildSummary(run, { runLogText: sampleRunLog(10) });
+    const problems = text.slice(text.indexOf('### Warnings and errors'));
+    const items = problems.split('\n').filter((l) => /^- ⚠️ \*\*AUDIT\*\*/.test(l));
+    expect(items).toHaveLength(1);
+    expect(items[0]).toContain(chain);
+    expect(items[0]).toContain('AUDIT.AUDIT\\_LOG, AUDIT.LOGIN\\_HISTORY');
+    expect(items[0]).toContain('raise UNDO\\_RETENTION');
+  });
+
+  it('the e-mail shows it once, in the HTML and in the text part', () => {
+    const email = buildEmail(run, { lang: 'en', runLogText: sampleRunLog(10), runLogName: 'run.log' });
+    expect(email.html.split(chain)).toHaveLength(2);
+    expect(email.html).not.toContain('>ORA-02354<');
+    expect(email.html).not.toContain('>ORA-31693<');
+    const lines = email.text.split('\n').filter((l) => /^\[\w+\] AUDIT /.test(l));
+    expect(lines).toEqual([
+      expect.stringContaining(
+        `AUDIT ORA-01555: table data of AUDIT.AUDIT_LOG, AUDIT.LOGIN_HISTORY skipped: snapshot too old (${chain})`,
+      ),
+    ]);
   });
 });
 

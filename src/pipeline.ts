@@ -34,11 +34,11 @@ import {
   flashbackTimeValue,
   makeJobName,
   needsMultipleFiles,
-  quotePassword,
   schemaValue,
   type Flashback,
 } from './export/parfile.js';
 import { localFile, removeFile, tryRemoveFile } from './deletion.js';
+import { useridLine } from './export/userid.js';
 import { formatBytes } from './report/format.js';
 import { sweepLines, sweepTemporaries } from './sweep.js';
 import { finalExportName, runTag, taggedExportName, temporaryPath } from './temporary-names.js';
@@ -759,7 +759,7 @@ function makeStopper(
   const viaAttach = attachJobStopper({
     executable: tool.executable,
     connectString: settings.connectString,
-    userid: (c) => `USERID=${c.username}/${quotePassword(c.password)}@${settings.connectString}`,
+    userid: (c) => useridLine({ ...c, connectString: settings.connectString }, { mask: false }),
     tempRoot: deps.tempRoot,
     onTempDir: deps.onTempDir,
     env: deps.env,

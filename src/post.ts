@@ -11,7 +11,7 @@ import { thinDriver } from './database/thin.js';
 import { localFile, removeFile } from './deletion.js';
 import { openSftpPlace, sftpLabel } from './deliver/sftp.js';
 import { templatePattern } from './export/dump-files.js';
-import { quotePassword } from './export/parfile.js';
+import { useridLine } from './export/userid.js';
 import { attachJobStopper, databaseJobStopper, type JobStopper } from './export/job-stop.js';
 import type { JobEvent } from './pipeline.js';
 import { locateClient } from './preflight.js';
@@ -88,7 +88,7 @@ async function finishJobs(jobs: JobEvent[], settings: Settings | undefined): Pro
             stopper = attachJobStopper({
               executable: expdp,
               connectString: connect,
-              userid: (c) => `USERID=${c.username}/${quotePassword(c.password)}@${connect}`,
+              userid: (c) => useridLine({ ...c, connectString: connect }, { mask: false }),
               tempRoot: process.env.RUNNER_TEMP || undefined,
             });
           }

@@ -111,8 +111,21 @@ export interface ParsedExpdpLog {
   messages: OracleMessage[];
   /** `OWNER.TABLE` (or `OWNER.TABLE:PARTITION`) of every ORA-31693 skip. */
   skippedTables: string[];
+  /**
+   * Each ORA-31693 with the messages printed on the lines right below it (ORA-02354, then the cause): one error
+   * stack about one table. Absent when there is none.
+   */
+  tableErrors?: TableErrorStack[];
   /** True when the client asked `Username:`/`Password:` again (wrong credentials). */
   reprompted: boolean;
+}
+
+/** One table's error stack: `messages` are `ParsedExpdpLog.messages[first]` onwards, ORA-31693 first. */
+export interface TableErrorStack {
+  /** `OWNER.TABLE` (or `OWNER.TABLE:PARTITION`) named by the ORA-31693 line, when it names one. */
+  object?: string;
+  first: number;
+  messages: OracleMessage[];
 }
 
 /** Outcome of one schema's export. */
@@ -127,6 +140,11 @@ export interface Finding {
   message: string;
   /** What the DBA should do. */
   advice: string;
+  /**
+   * Every code of an error stack shown as this one finding (`ORA-31693`, `ORA-02354`, `ORA-01555`), `code` being
+   * its root cause; absent for a finding of one code.
+   */
+  codes?: string[];
   /** The code is listed in ignore-codes: shown, but it does not make the schema a warning. */
   ignored?: boolean;
 }

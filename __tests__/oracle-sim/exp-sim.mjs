@@ -89,6 +89,19 @@ function parseUserid(text) {
   return { user: m[1].toUpperCase(), password, display: `${m[1]}/********${m[3] ? `@${m[3]}` : ''}` };
 }
 
+/**
+ * A parfile line without its comment: legacy exp ignores everything from a `#` outside double quotes to the end
+ * of the line, so an unquoted `USERID=u/Pass#word@db` logs in with `Pass`.
+ */
+function withoutComment(line) {
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '"') quoted = !quoted;
+    else if (line[i] === '#' && !quoted) return line.slice(0, i);
+  }
+  return line;
+}
+
 function readParameters(argv) {
   const params = {};
   const add = (token, index, fromParfile) => {
@@ -105,8 +118,8 @@ function readParameters(argv) {
     if (key === 'PARFILE' && !fromParfile) {
       const text = fs.readFileSync(path.resolve(value.replace(/^"(.*)"$/, '$1')), 'utf8');
       for (const line of text.split(/\r?\n/)) {
-        const t = line.trim();
-        if (t !== '' && !t.startsWith('#')) add(t, -1, true);
+        const t = withoutComment(line).trim();
+        if (t !== '') add(t, -1, true);
       }
       return;
     }
@@ -137,7 +150,9 @@ function recordCall(config, argv) {
       parfileMode = (fs.statSync(parfile).mode & 0o777).toString(8);
       parfileText = fs
         .readFileSync(parfile, 'utf8')
-        .replace(/^(\s*userid\s*=\s*[^/\n]*\/)("[^"\n]*"|[^@\n]*)/im, '$1********');
+        .replace(/^(\s*userid\s*=\s*[^/\n]*\/)(?:"[^"\n]*"|[^@\n]*)/im, (all, head) =>
+          all.endsWith('"') ? `${head}"********"` : `${head}********`,
+        );
     } catch {
       // unreadable: recorded as ''
     }

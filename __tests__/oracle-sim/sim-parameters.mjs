@@ -199,7 +199,10 @@ export function parseUserid(text) {
   };
 }
 
-/** The parfile text with the USERID password replaced by ********, for the call record. */
+/**
+ * The parfile text with the USERID password replaced by ********, for the call record. Double quotes around the
+ * password are kept, so a test can see how the password was written without seeing it.
+ */
 export function maskParfile(text) {
   return text
     .split('\n')
@@ -210,7 +213,9 @@ export function maskParfile(text) {
       if (cred.passwordRaw === undefined || cred.passwordRaw === '') return line;
       const at = m[2].indexOf(`/${cred.passwordRaw}`);
       if (at < 0) return `${m[1]}${MASK}`;
-      return m[1] + m[2].slice(0, at + 1) + MASK + m[2].slice(at + 1 + cred.passwordRaw.length);
+      const quoted = cred.passwordRaw !== cred.password;
+      const masked = quoted ? `"${MASK}"` : MASK;
+      return m[1] + m[2].slice(0, at + 1) + masked + m[2].slice(at + 1 + cred.passwordRaw.length);
     })
     .join('\n');
 }

@@ -7,9 +7,10 @@ import type {
   ParsedExpdpLog,
   ProcessResult,
   SchemaOutcome,
+  TableErrorStack,
 } from '../types.js';
 import { formatDuration } from '../settings/parse.js';
-import { describeCode, isCredentialCode, isGenericCode } from './oracle-messages.js';
+import { causeRank, describeCode, isCredentialCode, isGenericCode } from './oracle-messages.js';
 import type { JobStopReport } from './expdp-process.js';
 
 export interface ClassifyInput {
@@ -32,15 +33,18 @@ interface CodeSeen {
   code: string;
   /** Distinct texts, in order. */
   texts: string[];
+  /** Index of the first occurrence among all messages: where its finding goes in the list. */
+  first: number;
   /** Index of the last occurrence among all messages: causes come last in Oracle's error stacks. */
   last: number;
 }
 
-function distinctCodes(messages: OracleMessage[]): CodeSeen[] {
+/** Each code once, in order of appearance; holes (undefined) keep the other messages' indices. */
+function distinctCodes(messages: (OracleMessage | undefined)[]): CodeSeen[] {
   const byCode = new Map<string, CodeSeen>();
   messages.forEach((message, index) => {
-    if (CONTEXT_CODES.has(message.code)) return;
-    const seen = byCode.get(message.code) ?? { code: message.code, texts: [], last: index };
+    if (!message || CONTEXT_CODES.has(message.code)) return;
+    const seen = byCode.get(message.code) ?? { code: message.code, texts: [], first: index, last: index };
     if (message.text && !seen.texts.includes(message.text)) seen.texts.push(message.text);
     seen.last = index;
     byCode.set(message.code, seen);
@@ -61,10 +65,17 @@ function listNames(names: string[]): string {
   return names.length > MAX_LISTED ? `${shown} and ${names.length - MAX_LISTED} more` : shown;
 }
 
+// Lines of a call stack a dying process prints below its error: PL/SQL (`----- PL/SQL Call Stack -----`, its
+// column headings and `0x1f6df7a08  27116  package body SYS.KUPW$WORKER` frames), Java (`at pkg.Class.method(...)`)
+// and C (`#3 0x00007f... in kpufch ()`) frames. They say where, not what: never the reason.
+const TRACE_LINE =
+  /^(?:-{3,}.*-{3,}|object\s+line\s+object|handle\s+number\s+name|0x[0-9a-f]+\s+\d+\s+\S.*|at\s+[\w$.<>]+\(.*\)|#\d+\s+0x[0-9a-f]+.*|\.{3}\s*\d+\s+more)$/i;
+
+/** The last line of the output that says something (stderr first), call-stack frames left out. */
 function lastOutputLine(result: ProcessResult): string | undefined {
   for (const stream of [result.stderr, result.stdout]) {
     const lines = (stream ?? '').split(/\r\n|\r|\n/).map((l) => l.trim());
-    const last = lines.filter((l) => l !== '').pop();
+    const last = lines.filter((l) => l !== '' && !TRACE_LINE.test(l)).pop();
     if (last) return clip(last);
   }
   return undefined;
@@ -77,17 +88,12 @@ function codeWithMeaning(seen: CodeSeen): string {
 }
 
 /**
- * The most specific explanation: a known fatal code beats an unknown one, which beats a known non-fatal
- * one, which beats wrappers such as ORA-39002; among equals the last, as Oracle prints the cause at the
- * bottom of a stack.
+ * The most specific explanation (causeRank): a known fatal code beats an unknown one, which beats a known
+ * non-fatal one, which beats wrappers such as ORA-39002 or a dying worker's ORA-39014; among equals the last, as
+ * Oracle prints the cause at the bottom of a stack.
  */
 function bestCause(codes: CodeSeen[]): { seen: CodeSeen; reason: string } | undefined {
-  const score = (seen: CodeSeen): number => {
-    const described = describeCode(seen.code);
-    if (!described) return 3;
-    if (isGenericCode(seen.code)) return described.fatal ? 1 : 0;
-    return described.fatal ? 4 : 2;
-  };
+  const score = (seen: CodeSeen): number => causeRank(seen.code);
   let best: CodeSeen | undefined;
   for (const seen of codes) {
     if (!best || score(seen) > score(best) || (score(seen) === score(best) && seen.last > best.last))
@@ -101,13 +107,25 @@ function bestCause(codes: CodeSeen[]): { seen: CodeSeen; reason: string } | unde
   return { seen: best, reason };
 }
 
-/** Non-wrapper codes, in order of appearance, for "completed with N error(s): ...". */
+/**
+ * Non-wrapper codes for "completed with N error(s): ...", the most telling first (causeRank: a code Oracle's table
+ * here does not know before a known warning), else in order of appearance.
+ */
 function causesOf(codes: CodeSeen[]): string {
   let causes = codes.filter((c) => !isGenericCode(c.code));
   if (causes.length === 0) causes = codes.filter((c) => c.code !== 'ORA-31693');
+  causes = [...causes].sort((a, b) => causeRank(b.code) - causeRank(a.code));
   const shown = causes.slice(0, 3).map(codeWithMeaning);
   if (causes.length > 3) shown.push(`${causes.length - 3} more`);
   return shown.join('; ');
+}
+
+function unknownCodeAdvice(code: string): string {
+  return (
+    "Look the code up in Oracle's error messages" +
+    (code.startsWith('ORA-') ? ` (https://docs.oracle.com/error-help/db/${code.toLowerCase()}/)` : '') +
+    ' and read the lines around it in the expdp log.'
+  );
 }
 
 function codeFindings(codes: CodeSeen[], log: ParsedExpdpLog, outcome: SchemaOutcome): Finding[] {
@@ -120,12 +138,7 @@ function codeFindings(codes: CodeSeen[], log: ParsedExpdpLog, outcome: SchemaOut
         severity: outcome === 'failed' ? 'error' : 'warning',
         code: seen.code,
         message: `${clip(text || seen.code)}${extra}`,
-        advice:
-          "Look the code up in Oracle's error messages" +
-          (seen.code.startsWith('ORA-')
-            ? ` (https://docs.oracle.com/error-help/db/${seen.code.toLowerCase()}/)`
-            : '') +
-          ' and read the lines around it in the expdp log.',
+        advice: unknownCodeAdvice(seen.code),
       };
     }
     let message = described.meaning;
@@ -302,16 +315,77 @@ function decide(input: ClassifyInput, codes: CodeSeen[]): Decision {
   };
 }
 
+/**
+ * The table error stacks of a log, one per distinct list of codes (two tables skipped for the same reason are one
+ * problem), in order of appearance, with the tables each names.
+ */
+function tableErrorGroups(
+  stacks: TableErrorStack[],
+): { codes: CodeSeen[]; objects: string[]; first: number }[] {
+  const groups = new Map<string, { codes: CodeSeen[]; objects: string[]; first: number }>();
+  for (const stack of stacks) {
+    const codes = distinctCodes(stack.messages);
+    const key = codes.map((c) => c.code).join(' ');
+    const group = groups.get(key) ?? { codes, objects: [], first: stack.first };
+    for (const seen of codes) {
+      const known = group.codes.find((c) => c.code === seen.code)!;
+      for (const text of seen.texts) if (!known.texts.includes(text)) known.texts.push(text);
+    }
+    if (stack.object && !group.objects.includes(stack.object)) group.objects.push(stack.object);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * One finding for an ORA-31693 → ORA-02354 → cause stack: the skip, the export error and its cause are one
+ * problem, so the finding names the tables and the root cause (bestCause of the stack), takes the root cause's
+ * advice, and keeps the whole chain in its message (`ORA-31693 ← ORA-02354 ← ORA-01555`) and in `codes`.
+ */
+function tableErrorFinding(group: { codes: CodeSeen[]; objects: string[] }, outcome: SchemaOutcome): Finding {
+  const root = bestCause(group.codes)!.seen;
+  const described = describeCode(root.code);
+  const chain = group.codes.map((c) => c.code).join(' ← ');
+  const tables = group.objects.length > 0 ? listNames(group.objects) : 'a table';
+  const why = described ? described.meaning : clip(root.texts[0] ?? root.code);
+  const severity = described
+    ? described.fatal
+      ? 'error'
+      : 'warning'
+    : outcome === 'failed'
+      ? 'error'
+      : 'warning';
+  return {
+    severity,
+    code: root.code,
+    codes: group.codes.map((c) => c.code),
+    message: `table data of ${tables} skipped: ${why} (${chain})`,
+    advice: described?.advice ?? unknownCodeAdvice(root.code),
+  };
+}
+
 /** The outcome of one schema's export, with a one-line reason and what to do about each problem found. */
 export function classifyExport(input: ClassifyInput): ExportClassification {
-  const codes = distinctCodes(input.log.messages ?? []);
+  const messages = input.log.messages ?? [];
+  const codes = distinctCodes(messages);
   const { outcome, reason, extra } = decide(input, codes);
-  return { outcome, reason, findings: [...extra, ...codeFindings(codes, input.log, outcome)] };
+  // Messages of a table's error stack become one finding for the stack; the others one finding per code.
+  const stacks = input.log.tableErrors ?? [];
+  const inStack = new Set(stacks.flatMap((s) => s.messages.map((_, i) => s.first + i)));
+  const single = distinctCodes(messages.map((m, i) => (inStack.has(i) ? undefined : m)));
+  const located = [
+    ...tableErrorGroups(stacks).map((g) => ({ at: g.first, finding: tableErrorFinding(g, outcome) })),
+    ...codeFindings(single, input.log, outcome).map((finding, i) => ({ at: single[i]!.first, finding })),
+  ].sort((a, b) => a.at - b.at);
+  return { outcome, reason, findings: [...extra, ...located.map((l) => l.finding)] };
 }
 
 /**
  * ignore-codes: findings with an ignored code are kept, marked ignored; a schema whose every finding is ignored is
  * a success. Failures never change (fatal codes cannot be ignored, and a failed export is not made good by it).
+ * A table's error stack (one finding for ORA-31693, ORA-02354 and the cause) is ignored only when every code of it
+ * is listed: before the stack was one finding, each of its codes was a finding that had to be ignored for the
+ * schema to become a success, and listing ORA-31693 alone must not hide a cause such as ORA-01555.
  */
 export function applyIgnoreCodes(
   verdict: ExportClassification,
@@ -320,7 +394,7 @@ export function applyIgnoreCodes(
   if (!ignoreCodes || ignoreCodes.length === 0) return verdict;
   const ignore = new Set(ignoreCodes.map((code) => code.toUpperCase()));
   const findings = verdict.findings.map((f) =>
-    ignore.has(f.code) && f.severity === 'warning'
+    (f.codes ?? [f.code]).every((code) => ignore.has(code)) && f.severity === 'warning'
       ? { ...f, ignored: true, message: `${f.message} (ignored: listed in ignore-codes)` }
       : f,
   );

@@ -3,7 +3,8 @@
 // 0 on Unix means success with or without warnings, 3 on Windows means warnings, 1 is failure.
 import type { ExportClassification, ExportedTable, Finding, OracleMessage, ProcessResult } from '../types.js';
 import { formatDuration } from '../settings/parse.js';
-import { describeCode, isCredentialCode, isGenericCode } from './oracle-messages.js';
+import { causeRank, describeCode, isCredentialCode, isGenericCode } from './oracle-messages.js';
+import { useridLine } from './userid.js';
 
 export interface ExpParfileSpec {
   username: string;
@@ -16,13 +17,6 @@ export interface ExpParfileSpec {
   consistent: boolean;
 }
 
-const MASK = '********';
-
-function quotePassword(password: string): string {
-  if (password.includes('"')) throw new Error('a password containing a double quote cannot be passed to exp');
-  return /^[A-Za-z][A-Za-z0-9_$#]*$/.test(password) ? password : `"${password}"`;
-}
-
 /** A client-side path as a parfile value: double-quoted when it holds anything but plain path characters. */
 function pathValue(file: string): string {
   if (file.includes('"'))
@@ -31,10 +25,9 @@ function pathValue(file: string): string {
 }
 
 export function buildExpParfile(spec: ExpParfileSpec, options: { maskPassword: boolean }): string {
-  const password = options.maskPassword ? MASK : quotePassword(spec.password);
   return (
     [
-      `USERID=${spec.username}/${password}@${spec.connectString}`,
+      useridLine(spec, { mask: options.maskPassword }),
       `OWNER=${spec.schema}`,
       `FILE=${pathValue(spec.file)}`,
       `LOG=${pathValue(spec.log)}`,
@@ -119,7 +112,11 @@ export function classifyExp(input: {
   const { process: proc, log, schema } = input;
   const distinct = new Map<string, string>();
   for (const m of log.messages) if (!distinct.has(m.code)) distinct.set(m.code, m.text);
-  const causes = [...distinct.entries()].filter(([code]) => !isGenericCode(code));
+  // The most telling first (causeRank), else in order of appearance; the reason of a failure is the most telling
+  // one printed last, as Oracle prints the cause at the bottom of a stack.
+  const causes = [...distinct.entries()]
+    .filter(([code]) => !isGenericCode(code))
+    .sort(([a], [b]) => causeRank(b) - causeRank(a));
   const fail = (reason: string, ...extra: Finding[]): ExportClassification => ({
     outcome: 'failed',
     reason,
@@ -141,7 +138,7 @@ export function classifyExp(input: {
   const credential = [...distinct.keys()].find((c) => isCredentialCode(c) || c === 'ORA-01017');
   if (credential || log.reprompted) return fail('invalid username/password (ORA-01017)');
   if (log.ending === 'failed' || proc.exitCode === 1 || (proc.exitCode !== 0 && proc.exitCode !== 3)) {
-    const cause = causes.at(-1);
+    const cause = causes.filter(([code]) => causeRank(code) === causeRank(causes[0]![0])).at(-1);
     if (cause) return fail(describe(cause[0], cause[1]));
     return fail(
       log.ending === 'failed'

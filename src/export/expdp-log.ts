@@ -1,6 +1,6 @@
 // Reads what expdp wrote: its log file and/or the client's stdout+stderr. The caller joins them, so every
 // line can come twice; tables, dump files and skipped tables are de-duplicated, messages are kept as found.
-import type { ExportedTable, OracleMessage, ParsedExpdpLog } from '../types.js';
+import type { ExportedTable, OracleMessage, ParsedExpdpLog, TableErrorStack } from '../types.js';
 
 // LOGTIME=ALL: `02-MAY-25 17:08:31.503: `. Month names follow NLS_DATE_LANGUAGE, hence any letters.
 const LOGTIME_PREFIX = /^\d{1,2}-[\p{L}.]{2,12}-\d{2,4} \d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,9})?:\s*/u;
@@ -113,6 +113,9 @@ export function parseExpdpLog(text: string): ParsedExpdpLog {
   const skipped = new Set<string>();
   let inDumpSet = false;
   let ownerFromStart = false;
+  const tableErrors: TableErrorStack[] = [];
+  // The ORA-31693 stack being read: its lines follow one another, each starting with a code.
+  let stack: TableErrorStack | undefined;
 
   try {
     for (const raw of text.split(/\r\n|\r|\n/)) {
@@ -130,16 +133,25 @@ export function parseExpdpLog(text: string): ParsedExpdpLog {
         // A Job line, asterisks, `Datafiles required ...`: the set is over.
         inDumpSet = false;
       }
-      if (line === '') continue;
+      if (line === '') {
+        stack = undefined;
+        continue;
+      }
 
       if (PROMPT.test(line)) result.reprompted = true;
 
-      for (const message of messagesOf(line)) {
-        result.messages.push(message);
+      const messages = messagesOf(line);
+      if (stack && (messages.length === 0 || !line.startsWith(messages[0]!.code))) stack = undefined;
+      for (const message of messages) {
         if (message.code === 'ORA-31693') {
           const object = QUOTED_OBJECT.exec(message.text);
-          if (object) skipped.add(objectName(object[1] ?? '', object[2] ?? '', object[3]));
+          const name = object ? objectName(object[1] ?? '', object[2] ?? '', object[3]) : undefined;
+          if (name) skipped.add(name);
+          stack = { ...(name ? { object: name } : {}), first: result.messages.length, messages: [] };
+          tableErrors.push(stack);
         }
+        result.messages.push(message);
+        stack?.messages.push(message);
       }
 
       const row = ROW_LINE.exec(line);
@@ -209,5 +221,6 @@ export function parseExpdpLog(text: string): ParsedExpdpLog {
     // Garbage must not break a backup report: keep what was read so far.
   }
   result.skippedTables = [...skipped];
+  if (tableErrors.length > 0) result.tableErrors = tableErrors;
   return result;
 }

@@ -246,17 +246,27 @@ const ENTRIES: Record<string, Entry> = {
     fatal: true,
     generic: true,
   },
+  // A dying job prints these first and the worker's own error below them: that last error is the cause.
   'ORA-39014': {
     meaning: 'one or more Data Pump workers exited prematurely',
     advice:
       "Check the database alert log and the workers' trace files (DW processes) for the crash, then retry.",
     fatal: true,
+    generic: true,
   },
   'ORA-39029': {
     meaning: 'a Data Pump worker process terminated prematurely',
     advice:
       "Check the database alert log and the worker's trace file for the cause (often ORA-04030/ORA-07445).",
     fatal: true,
+    generic: true,
+  },
+  'ORA-31672': {
+    meaning: 'a Data Pump worker process died unexpectedly',
+    advice:
+      "Check the database alert log and the worker's trace file for the cause (often ORA-04030/ORA-07445).",
+    fatal: true,
+    generic: true,
   },
   'ORA-31671': {
     meaning: 'a Data Pump worker had an unhandled exception',
@@ -344,6 +354,21 @@ const ENTRIES: Record<string, Entry> = {
     fatal: false,
     generic: true,
   },
+  'ORA-02358': {
+    meaning: "fatal error unloading a table's data",
+    advice:
+      'The table is missing from the dump; the error that follows it says why: fix that, then export again.',
+    fatal: false,
+    generic: true,
+  },
+  'ORA-00904': {
+    meaning: 'invalid identifier',
+    advice:
+      'Usually the expdp client does not match the database release (use the Oracle home of the database, ' +
+      'oracle-home), or a column or object name in an EXCLUDE, INCLUDE or QUERY clause of expdp-parameters is ' +
+      'wrong: check the name the message quotes.',
+    fatal: false,
+  },
   'ORA-01555': {
     meaning: 'snapshot too old',
     advice:
@@ -428,6 +453,14 @@ const ENTRIES: Record<string, Entry> = {
     advice: 'Remove one of the two parameters named in the message from expdp-parameters.',
     fatal: true,
   },
+  'UDE-00005': {
+    meaning: 'unexpected end of file while the client read its input',
+    advice:
+      'expdp wanted more input than it got: check the parameter file (a USERID without password makes it prompt, ' +
+      'and this action closes stdin; unbalanced quotes or a trailing backslash run past the end), that the client ' +
+      "is the database's release, and that the connection to the database did not drop.",
+    fatal: true,
+  },
   'UDE-00018': {
     meaning: 'the expdp client is newer than the database',
     advice:
@@ -457,6 +490,14 @@ const ENTRIES: Record<string, Entry> = {
   'EXP-00019': {
     meaning: 'failed to process parameters',
     advice: 'Fix the exp parameters; exp help=y lists them.',
+    fatal: true,
+  },
+  'EXP-00058': {
+    meaning: 'password verification failed',
+    advice:
+      'exp could not log in: check the password (case-sensitive; one with special characters must be in double ' +
+      'quotes, as this action writes it), and that the account is neither locked (ORA-28000) nor expired ' +
+      '(ORA-28001).',
     fatal: true,
   },
   'EXP-00091': {
@@ -493,6 +534,18 @@ function entry(code: string): Entry | undefined {
 export function describeCode(code: string): { meaning: string; advice: string; fatal: boolean } | undefined {
   const found = entry(code);
   return found ? { meaning: found.meaning, advice: found.advice, fatal: found.fatal } : undefined;
+}
+
+/**
+ * How well a code explains what went wrong, highest first: a known fatal code (4), a code not in the table (3:
+ * Oracle's own text is more telling than a known warning), a known non-fatal code (2), then wrappers that only
+ * announce the next line (1 when fatal, 0 otherwise).
+ */
+export function causeRank(code: string): number {
+  const found = entry(code);
+  if (!found) return 3;
+  if (found.generic) return found.fatal ? 1 : 0;
+  return found.fatal ? 4 : 2;
 }
 
 /** True for codes that only announce the real error on the next lines (ORA-39002, ORA-31693...). */

@@ -1,6 +1,7 @@
 // Builds the expdp parameter file. Everything goes through a parfile (never argv) so the password stays off `ps`
 // and quoted values survive; see oracle-data-pump.md.
 import { fileSizeParameter } from '../settings/export-settings.js';
+import { useridLine } from './userid.js';
 
 /** One point in time for every job of a run: an SCN (with database queries) or a timestamp (without). */
 export type Flashback = { scn: string } | { time: Date };
@@ -25,8 +26,6 @@ export interface ParfileSpec {
   /** Validated extra `KEY=VALUE` lines from `expdp-parameters`. */
   extra: string[];
 }
-
-const MASK = '********';
 
 /** PARALLEL above 1 or a FILESIZE make Data Pump write several files, so the dump name needs a `%U` template. */
 export function needsMultipleFiles(options: { parallel?: number; fileSize?: number }): boolean {
@@ -53,25 +52,14 @@ export function flashbackLine(flashback: Flashback): string {
     : `FLASHBACK_TIME=${flashbackTimeValue(flashback.time)}`;
 }
 
-/**
- * Quotes a password for USERID: Oracle needs double quotes around passwords with special characters, and a
- * password cannot itself contain a double quote (settings refuse those).
- */
-export function quotePassword(password: string): string {
-  if (password.includes('"'))
-    throw new Error('a password containing a double quote cannot be passed to expdp');
-  return /^[A-Za-z][A-Za-z0-9_$#]*$/.test(password) ? password : `"${password}"`;
-}
-
 /** Schema names given in quotes keep their case; plain names are upper case already. */
 export function schemaValue(schema: string): string {
   return schema.startsWith('"') ? `'${schema}'` : schema;
 }
 
 export function buildParfile(spec: ParfileSpec, options: { maskPassword: boolean }): string {
-  const password = options.maskPassword ? MASK : quotePassword(spec.password);
   const lines = [
-    `USERID=${spec.username}/${password}@${spec.connectString}`,
+    useridLine(spec, { mask: options.maskPassword }),
     `SCHEMAS=${schemaValue(spec.schema)}`,
     `DIRECTORY=${spec.directory}`,
     `DUMPFILE=${spec.dumpFile}`,

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { expdpProcessRunner, type ExportRunner } from '../export/expdp-process.js';
 import { parseExpdpLog } from '../export/expdp-log.js';
+import { useridLine } from '../export/userid.js';
 import type { OracleMessage, ParsedExpdpLog, ProcessResult } from '../types.js';
 
 /** Where the impdp client is: `<oracle-home>/bin/impdp`, else the first `impdp` on PATH (as expdp is found). */
@@ -62,15 +63,7 @@ export interface ImpdpParfileSpec {
   jobName: string;
 }
 
-const MASK = '********';
 const PLAIN_FILE_NAME = /^[A-Za-z0-9_.$#%-]+$/;
-
-/** Oracle needs double quotes around passwords with special characters; settings refuse passwords with quotes. */
-function quotePassword(password: string): string {
-  if (password.includes('"'))
-    throw new Error('a password containing a double quote cannot be passed to impdp');
-  return /^[A-Za-z][A-Za-z0-9_$#]*$/.test(password) ? password : `"${password}"`;
-}
 
 const fileValue = (name: string): string => (PLAIN_FILE_NAME.test(name) ? name : `"${name}"`);
 
@@ -79,10 +72,9 @@ export function buildImpdpParfile(spec: ImpdpParfileSpec, options: { maskPasswor
   for (const name of [...spec.dumpFiles, spec.sqlFile, spec.logFile])
     if (/[\r\n",/\\]/.test(name) || name.trim() === '')
       throw new Error(`${JSON.stringify(name)} cannot be used as a file name in an impdp parfile`);
-  const password = options.maskPassword ? MASK : quotePassword(spec.password);
   return (
     [
-      `USERID=${spec.username}/${password}@${spec.connectString}`,
+      useridLine(spec, { mask: options.maskPassword }),
       `DIRECTORY=${spec.directory}`,
       `DUMPFILE=${spec.dumpFiles.map(fileValue).join(',')}`,
       `SQLFILE=${fileValue(spec.sqlFile)}`,
