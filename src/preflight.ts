@@ -12,7 +12,7 @@ import {
   type OracleDatabase,
   type OracleSession,
 } from './database/database.js';
-import { describeFolderError } from './deliver/folder.js';
+import { describeFolderError, destinationFolderProblem } from './deliver/folder.js';
 import { preflightSftp, sftpLabel } from './deliver/sftp.js';
 import { childEnvironment } from './export/expdp-process.js';
 import { checkSmtp } from './report/email.js';
@@ -61,10 +61,9 @@ export const locateExpdp = (
   envPath = process.env.PATH ?? '',
 ): Promise<string | undefined> => locateClient('expdp', oracleHome, envPath);
 
-/** Creates the folder if needed and proves it is writable with a probe file. */
-export async function checkWritableFolder(folder: string): Promise<string | undefined> {
+/** Proves a folder is writable with a probe file; the problem in words, or undefined. */
+async function probeWritable(folder: string): Promise<string | undefined> {
   try {
-    await mkdir(folder, { recursive: true });
     const probe = path.join(folder, `.oracle-backup-probe-${process.pid}-${Date.now()}`);
     await writeFile(probe, 'probe');
     await rm(probe, { force: true });
@@ -72,6 +71,21 @@ export async function checkWritableFolder(folder: string): Promise<string | unde
   } catch (error) {
     return describeFolderError(folder, error);
   }
+}
+
+/** One of the action's own working folders (work-dir, log-dir): created if needed, then proved writable. */
+export async function checkWritableFolder(folder: string): Promise<string | undefined> {
+  try {
+    await mkdir(folder, { recursive: true });
+  } catch (error) {
+    return describeFolderError(folder, error);
+  }
+  return probeWritable(folder);
+}
+
+/** A copy-to folder: it must exist already (a missing one may be a share that is not mounted), and be writable. */
+export async function checkDestinationFolder(folder: string): Promise<string | undefined> {
+  return (await destinationFolderProblem(folder)) ?? probeWritable(folder);
 }
 
 /**
@@ -371,8 +385,9 @@ export async function runPreflight(
     const logProblem = await checkWritableFolder(resolved.logDir);
     add('log-dir', !logProblem, logProblem ?? `${resolved.logDir} is writable`, false);
   }
+  // A destination problem fails that destination only: the export still runs for work-dir and the others.
   for (const folder of resolved.copyTo) {
-    const problem = await checkWritableFolder(folder);
+    const problem = await checkDestinationFolder(folder);
     add(`copy-to ${folder}`, !problem, problem ?? 'reachable and writable', false);
   }
 
