@@ -2,12 +2,12 @@
 // Oracle. A copy-to share that is not mounted must not become a folder on the local disk, and a dump-path that is
 // not the folder of the directory object must be named as such, not as a dump file that went missing.
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NODE24 } from './helpers/run-action.js';
 import { run, scenario } from './helpers/scenario.js';
-import { readSimCalls } from './oracle-sim/sim.js';
+import { readSimCalls, writeSimConfig, type SimConfig } from './oracle-sim/sim.js';
 
 interface Check {
   name: string;
@@ -21,7 +21,12 @@ async function reportOf(file: string | undefined) {
     statusReason: string;
     preflight: Check[];
     archives: Array<{ destinations: Array<{ location: string; ok: boolean; error?: string }> }>;
-    schemas: Array<{ name: string; outcome: string; reason: string; findings: Array<{ message: string }> }>;
+    schemas: Array<{
+      name: string;
+      outcome: string;
+      reason: string;
+      findings: Array<{ code: string; message: string; advice: string }>;
+    }>;
   };
 }
 
@@ -88,5 +93,44 @@ describe('a copy-to folder that does not exist (a share that is not mounted)', (
         '(e.g. \\\\nas01\\backup\\oracle).',
     );
     expect(exportCalls(s.record)).toEqual([]);
+  });
+});
+
+describe('a dump-path that exists but is not the folder of the directory object', () => {
+  // DATA_PUMP_DIR of a PDB as the server names it (a GUID folder): not a path on this runner.
+  const SERVER_PATH = '/u01/app/oracle/admin/ORCLCDB/dpdump/3C90128E12098EEFE065000000000001';
+
+  it('fails the schema naming dump-path, the directory and where expdp wrote, not a dump file gone missing', async () => {
+    const s = await scenario({ HR: { behavior: 'success', tables: 2, bytes: 128 * 1024 } });
+    // The directory object's folder is elsewhere: the dumps land there, and dump-path (s.dumpDir) stays empty.
+    const serverFolder = path.join(s.root, 'server-dpdump');
+    await mkdir(serverFolder);
+    const config = JSON.parse(await readFile(s.config, 'utf8')) as SimConfig;
+    writeSimConfig(s.root, {
+      ...config,
+      directories: { DATA_PUMP_DIR: serverFolder },
+      serverPaths: { DATA_PUMP_DIR: SERVER_PATH },
+    });
+    const result = await run(s, NODE24);
+
+    expect(result.outputs.status).toBe('failure');
+    const dump = (await readdir(serverFolder)).find((n) => n.endsWith('.dmp'));
+    expect(dump).toBeDefined();
+    const reason =
+      `dump-path ${s.dumpDir} is not the folder of directory DATA_PUMP_DIR ` +
+      `(expdp wrote to ${SERVER_PATH}/${dump})`;
+    const [hr] = (await reportOf(result.outputs.report)).schemas;
+    expect(hr).toMatchObject({ name: 'HR', outcome: 'failed', reason });
+    expect(hr!.findings).toContainEqual({
+      severity: 'error',
+      code: 'DUMP-PATH',
+      message: reason,
+      advice:
+        'Set dump-path to the folder of directory DATA_PUMP_DIR as this runner sees it, or fix the directory ' +
+        'object DATA_PUMP_DIR.',
+    });
+    expect(result.summary).toContain(
+      `is not the folder of directory DATA_PUMP_DIR (expdp wrote to ${SERVER_PATH}/`,
+    );
   });
 });

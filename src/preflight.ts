@@ -1,5 +1,6 @@
 // Pre-flight: find everything that would break a long export before it starts, and report it all at once. The
-// export client and its release, every login, the directory object (and dump-path, looked up when empty), the
+// export client and its release, every login, the directory object (dump-path looked up when empty, else compared
+// with it), the
 // folders, the free space against an estimate (the database's segments, or the last run's sizes) with a margin.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
@@ -14,6 +15,7 @@ import {
 } from './database/database.js';
 import { describeFolderError, destinationFolderProblem } from './deliver/folder.js';
 import { preflightSftp, sftpLabel } from './deliver/sftp.js';
+import { compareWithDirectory } from './export/dump-location.js';
 import { childEnvironment } from './export/expdp-process.js';
 import { checkSmtp } from './report/email.js';
 import { formatBytes } from './report/format.js';
@@ -258,6 +260,8 @@ export async function runPreflight(
   // 2. Logins, the database, the directory object and dump-path.
   let dumpPath = settings.dumpPath;
   let dumpPathSource = 'given';
+  // The directory object's path in the database, to compare a given dump-path with.
+  let directoryPath: string | undefined;
   if (context.database) {
     for (const credential of distinctCredentials(settings)) {
       const label = `login ${credential.username}`;
@@ -327,6 +331,7 @@ export async function runPreflight(
               : `${dir.path}, READ and WRITE granted`,
             true,
           );
+          directoryPath ??= dir.path || undefined;
           if (dumpPath === '') {
             dumpPath = dir.path;
             dumpPathSource = `looked up in ALL_DIRECTORIES for ${settings.directory}`;
@@ -358,10 +363,15 @@ export async function runPreflight(
       if (!info.isDirectory()) add('dump-path', false, `${dumpPath} is not a folder`, true);
       else {
         await access(dumpPath, constants.R_OK);
+        // A given dump-path that exists may still be another folder than the one Data Pump writes to.
+        const directory =
+          dumpPathSource === 'given' && directoryPath !== undefined
+            ? await compareWithDirectory(dumpPath, settings.directory, directoryPath)
+            : undefined;
         add(
           'dump-path',
-          true,
-          dumpPathSource === 'given' ? dumpPath : `${dumpPath} (${dumpPathSource})`,
+          directory?.ok ?? true,
+          directory?.detail ?? (dumpPathSource === 'given' ? dumpPath : `${dumpPath} (${dumpPathSource})`),
           true,
         );
       }
