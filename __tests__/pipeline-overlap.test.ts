@@ -276,6 +276,8 @@ describe('deliveries of one archive', () => {
     const blocker = path.join(s.root, 'not-a-folder');
     await writeFile(blocker, 'a file where a folder should be');
     const folders = [path.join(s.root, 'a'), `${blocker}/oracle`, path.join(s.root, 'b')];
+    await mkdir(folders[0]!);
+    await mkdir(folders[2]!);
     s.settings = { ...s.settings, copyTo: folders };
     const { report, log } = await run(s);
     const destinations = report.archives[0]!.destinations;
