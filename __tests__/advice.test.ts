@@ -118,6 +118,12 @@ describe('classifyLocalFailure recognises the messages the pipeline writes', () 
     expect(
       classifyLocalFailure(`copy-to //nas/backup: ${describeFolderError('//nas/backup', errno('ENOENT'))}`),
     ).toBe('SHARE-UNREACHABLE');
+    expect(
+      classifyLocalFailure(
+        'copy-to /mnt/nas: copy-to folder /mnt/nas does not exist (is the share mounted?); ' +
+          'the action never creates a destination folder',
+      ),
+    ).toBe('SHARE-UNREACHABLE');
     expect(classifyLocalFailure(describeFolderError('/mnt/nas', errno('ETIMEDOUT')), 'share')).toBe(
       'SHARE-UNREACHABLE',
     );

@@ -131,7 +131,7 @@ describe('the bundled action configured by a config file', () => {
     expect(readSimCalls(bad.record)).toEqual([]);
     expect(await readdir(bad.dumpDir)).toEqual([]);
     expect(existsSync(bad.workDir)).toBe(false);
-    expect(existsSync(bad.shareDir)).toBe(false);
+    expect(await readdir(bad.shareDir)).toEqual([]);
     expect(refused.outputs.archives).toBe('');
     expect(shownLog(refused)).toContain('config: "***" (key password) is not allowed');
     expect(shownLog(refused)).toContain('password-env: PASSWORD');

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -186,6 +186,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)(
     async function runSide(label: 'config' | 'inputs'): Promise<Side> {
       const s = await newScenario();
       const share2 = path.join(s.root, 'share2', 'oracle');
+      await mkdir(share2, { recursive: true });
       const remote = path.join(sshd.root, `parity-${label}`, 'nightly');
       const file = settingsFor(s, share2, remote);
       const before = received.length;

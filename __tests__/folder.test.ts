@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,13 @@ async function source(name: string, content: Buffer | string): Promise<FolderSou
   return { source: file, name, ...(await sha256File(file)) };
 }
 
+/** A destination folder that exists, as a mounted share does: copyToFolder never creates one. */
+async function newFolder(...parts: string[]): Promise<string> {
+  const folder = path.join(dir, ...parts);
+  await mkdir(folder, { recursive: true });
+  return folder;
+}
+
 /** Files left in a folder, hidden partial copies included. */
 const list = (folder: string) => readdir(folder).then((names) => names.sort());
 
@@ -38,8 +45,8 @@ afterAll(async () => {
 });
 
 describe('copyToFolder', () => {
-  it('copies into a nested folder it creates, verifies, and leaves no partial file', async () => {
-    const folder = path.join(dir, 'dest', 'a', 'b', 'c');
+  it('copies into an existing folder, verifies, and leaves no partial file', async () => {
+    const folder = await newFolder('dest', 'a', 'b', 'c');
     const result = await copyToFolder({ folder, files: [archive, manifest] });
     expect(result.error).toBeUndefined();
     expect(result.ok).toBe(true);
@@ -70,7 +77,7 @@ describe('copyToFolder', () => {
   });
 
   it('an identical file already there counts as delivered', async () => {
-    const folder = path.join(dir, 'dest', 'again');
+    const folder = await newFolder('dest', 'again');
     expect((await copyToFolder({ folder, files: [archive] })).ok).toBe(true);
     const second = await copyToFolder({ folder, files: [archive, manifest] });
     expect(second.ok).toBe(true);
@@ -93,6 +100,23 @@ describe('copyToFolder', () => {
     expect(await list(folder)).toEqual([archive.name]);
   });
 
+  it('a folder that does not exist is a failed destination, and is not created', async () => {
+    const share = path.join(dir, 'mnt', 'backup-share');
+    const result = await copyToFolder({ folder: share, files: [archive, manifest] });
+    expect(result).toMatchObject({ ok: false, files: [], bytes: 0 });
+    expect(result.error).toBe(
+      `copy-to folder ${share} does not exist (is the share mounted?); the action never creates a destination folder`,
+    );
+    expect(existsSync(path.dirname(share))).toBe(false);
+  });
+
+  it('a file where the folder should be is a failed destination', async () => {
+    const file = path.join(await newFolder('dest'), 'not-a-folder');
+    await writeFile(file, 'x');
+    const result = await copyToFolder({ folder: file, files: [archive] });
+    expect(result).toMatchObject({ ok: false, error: `copy-to ${file} is not a folder`, files: [] });
+  });
+
   it('a folder under a regular file fails with the folder named', async () => {
     const file = path.join(dir, 'dest', 'plain-file');
     await mkdir(path.dirname(file), { recursive: true });
@@ -107,7 +131,7 @@ describe('copyToFolder', () => {
   });
 
   it('a source that does not match its expected hash is refused and not left behind', async () => {
-    const folder = path.join(dir, 'dest', 'changed');
+    const folder = await newFolder('dest', 'changed');
     const result = await copyToFolder({ folder, files: [{ ...archive, sha256: '0'.repeat(64) }] });
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/changed/);
@@ -115,7 +139,7 @@ describe('copyToFolder', () => {
   });
 
   it('a missing source fails naming it, and nothing is left behind', async () => {
-    const folder = path.join(dir, 'dest', 'missing');
+    const folder = await newFolder('dest', 'missing');
     const gone = path.join(dir, 'src', 'gone.zip');
     const result = await copyToFolder({
       folder,
@@ -151,6 +175,7 @@ describe('copyToFolder', () => {
         });
         expect(mounted.status, mounted.stderr).toBe(0);
         const folder = path.join(mnt, 'backups');
+        await mkdir(folder);
         const result = await copyToFolder({ folder, files: [archive, manifest] });
         expect(result.ok).toBe(false);
         expect(result.error).toContain(`disk full at ${folder}`);
@@ -203,7 +228,7 @@ describe('copyToFolder with a file still being written', () => {
   }
 
   it('copies the bytes as they come, then checks the copy against the hash known at the end', async () => {
-    const folder = path.join(dir, 'growing-ok');
+    const folder = await newFolder('growing-ok');
     const started = Date.now();
     const result = await copyToFolder({ folder, files: [growing(archive, { firstAfterMs: 400 }), manifest] });
     expect(result).toMatchObject({ ok: true, bytes: archive.bytes + manifest.bytes });
@@ -223,7 +248,7 @@ describe('copyToFolder with a file still being written', () => {
   });
 
   it('a writer that fails midway fails the copy, naming the source, and leaves nothing', async () => {
-    const folder = path.join(dir, 'growing-fail');
+    const folder = await newFolder('growing-fail');
     const source = growing(archive, { failAfter: 1_500_000 });
     const result = await copyToFolder({ folder, files: [source, manifest] });
     expect(result.ok).toBe(false);
@@ -235,7 +260,7 @@ describe('copyToFolder with a file still being written', () => {
   });
 
   it('a copy that does not match the hash the writer computed is refused and not left behind', async () => {
-    const folder = path.join(dir, 'growing-mismatch');
+    const folder = await newFolder('growing-mismatch');
     const result = await copyToFolder({ folder, files: [growing(archive, { hash: 'b'.repeat(64) })] });
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/changed: .* expected \d+ bytes, SHA-256 b{64}$/);
@@ -243,8 +268,7 @@ describe('copyToFolder with a file still being written', () => {
   });
 
   it('a file already there is compared once the hash is known: same content counts, other content is kept', async () => {
-    const folder = path.join(dir, 'growing-existing');
-    await mkdir(folder);
+    const folder = await newFolder('growing-existing');
     await writeFile(path.join(folder, archive.name), await readFile(archive.source));
     expect(await copyToFolder({ folder, files: [growing(archive)] })).toMatchObject({ ok: true });
     await writeFile(path.join(folder, archive.name), 'other');

@@ -3,7 +3,7 @@
 // The writer's end and the verification are held (or the verification made to fail) through a wrapper around the
 // real createVerifiedZipArchive, so the order is proven by what is on disk at that moment, not by timing.
 import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { VerifiedZip } from '../src/archive/verified-zip.js';
@@ -43,6 +43,7 @@ const scenario = async () => {
     { 'oracle-queries': 'false', 'archive-password': 'zip-Secret-9f8e7d' },
   );
   const folders = [path.join(s.root, 'share-a'), path.join(s.root, 'share-b')];
+  for (const folder of folders) await mkdir(folder);
   s.settings = { ...s.settings, copyTo: folders };
   return { s, folders };
 };

@@ -68,6 +68,13 @@ async function run(
   return { report, log };
 }
 
+/** The scenario with copy-to set to an existing folder `share` in its root (a destination is never created). */
+async function withShare(s: PipelineScenario): Promise<PipelineScenario> {
+  const share = path.join(s.root, 'share');
+  await mkdir(share);
+  return { ...s, settings: { ...s.settings, copyTo: [share] } };
+}
+
 const logHas = (log: RunLog, pattern: RegExp) => () => log.lines.some((l) => pattern.test(l));
 const lineIndex = (log: RunLog, pattern: RegExp) => log.lines.findIndex((l) => pattern.test(l));
 
@@ -203,7 +210,7 @@ describe('archive-per: schema, overlapped with the exports', () => {
       APP: { behavior: 'success' as const, tables: 2, bytes: 512 * 1024 },
     };
     const inputs = { 'archive-per': 'schema', 'oracle-queries': 'false' };
-    const s = await pipelineScenario(schemas, { ...inputs, 'copy-to': 'share' });
+    const s = await withShare(await pipelineScenario(schemas, inputs));
     const share = path.join(s.root, 'share');
     const delivered = (schema: string) => async () =>
       (await readdir(share).catch(() => [] as string[])).some(
@@ -218,7 +225,7 @@ describe('archive-per: schema, overlapped with the exports', () => {
     expect(report.archives.every((a) => a.verified && a.destinations.every((d) => d.ok))).toBe(true);
     expect((await readdir(s.dumpDir)).filter((n) => n.endsWith('.dmp'))).toEqual([]);
 
-    const again = await pipelineScenario(schemas, { ...inputs, 'copy-to': 'share' });
+    const again = await withShare(await pipelineScenario(schemas, inputs));
     const sequential = await run(again, { overlap: false });
     expect(await comparable(report, s.root)).toEqual(await comparable(sequential.report, again.root));
   });
@@ -269,6 +276,8 @@ describe('deliveries of one archive', () => {
     const blocker = path.join(s.root, 'not-a-folder');
     await writeFile(blocker, 'a file where a folder should be');
     const folders = [path.join(s.root, 'a'), `${blocker}/oracle`, path.join(s.root, 'b')];
+    await mkdir(folders[0]!);
+    await mkdir(folders[2]!);
     s.settings = { ...s.settings, copyTo: folders };
     const { report, log } = await run(s);
     const destinations = report.archives[0]!.destinations;

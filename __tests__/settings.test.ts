@@ -568,16 +568,31 @@ describe('parseSettings: paths', () => {
   it('resolves relative paths against GITHUB_WORKSPACE', () => {
     const settings = settingsOf(
       parseSettings(
-        inputs({ ...MINIMAL, 'dump-path': 'dpdump', 'work-dir': './staging', 'copy-to': 'out/a, ../b' }),
+        inputs({ ...MINIMAL, 'dump-path': 'dpdump', 'work-dir': './staging', 'log-dir': '../logs' }),
         ENV,
       ),
     );
     expect(settings).toMatchObject({
       dumpPath: `${WORKSPACE}/dpdump`,
       workDir: `${WORKSPACE}/staging`,
-      copyTo: [`${WORKSPACE}/out/a`, '/home/runner/work/repo/b'],
-      logDir: `${WORKSPACE}/staging/logs`,
+      logDir: '/home/runner/work/repo/logs',
     });
+  });
+
+  it('refuses a relative copy-to, naming the value and what is allowed', () => {
+    const errors = errorsOf(
+      parseSettings(inputs({ ...MINIMAL, 'copy-to': 'out/a\n../b\n/mnt/backup-share\n~/synced' }), {
+        ...ENV,
+        HOME: '/home/runner',
+      }),
+    );
+    const allowed =
+      'it is a relative path, and a destination must be a folder that already exists; use an absolute path ' +
+      '(e.g. /mnt/backup-share/oracle) or a UNC share (e.g. \\\\nas01\\backup\\oracle).';
+    expect(errors).toEqual([
+      `copy-to: "out/a" is not allowed; ${allowed}`,
+      `copy-to: "../b" is not allowed; ${allowed}`,
+    ]);
   });
 
   it('falls back to PWD, then leaves relative paths to the process folder', () => {
@@ -592,7 +607,7 @@ describe('parseSettings: paths', () => {
         inputs({
           ...MINIMAL,
           'dump-path': 'C:\\app\\oracle\\admin\\ORCL\\dpdump\\',
-          'copy-to': '\\\\nas01\\backups\\oracle\n\\\\?\\UNC\\nas02\\share\\x\nD:/Backups/Oracle\nsynced',
+          'copy-to': '\\\\nas01\\backups\\oracle\n\\\\?\\UNC\\nas02\\share\\x\nD:/Backups/Oracle',
         }),
         { GITHUB_WORKSPACE: 'D:\\a\\repo\\repo' },
       ),
@@ -601,12 +616,7 @@ describe('parseSettings: paths', () => {
       dumpPath: 'C:\\app\\oracle\\admin\\ORCL\\dpdump\\',
       workDir: 'C:\\app\\oracle\\admin\\ORCL\\dpdump\\',
       logDir: 'C:\\app\\oracle\\admin\\ORCL\\dpdump\\logs',
-      copyTo: [
-        '\\\\nas01\\backups\\oracle',
-        '\\\\?\\UNC\\nas02\\share\\x',
-        'D:/Backups/Oracle',
-        'D:\\a\\repo\\repo\\synced',
-      ],
+      copyTo: ['\\\\nas01\\backups\\oracle', '\\\\?\\UNC\\nas02\\share\\x', 'D:/Backups/Oracle'],
     });
   });
 

@@ -25,6 +25,7 @@ import { openSftpPlace, sftpLabel, uploadToSftp } from './deliver/sftp.js';
 import { sha256File } from './hash.js';
 import { applyIgnoreCodes, classifyExport } from './export/classify.js';
 import { baseName, templatePattern } from './export/dump-files.js';
+import { dumpPathAdvice, dumpPathMismatch, misplacedDumpFile } from './export/dump-location.js';
 import { buildExpParfile, classifyExp, parseExpLog } from './export/exp.js';
 import type { ExportRunner, JobStopReport } from './export/expdp-process.js';
 import { parseExpdpLog } from './export/expdp-log.js';
@@ -907,6 +908,22 @@ async function exportSchema(
   if (outcome !== 'failed') {
     for (const file of await locateDumpFiles(settings, plan, read.dumpFiles)) {
       const info = await stat(file).catch(() => undefined);
+      // Not in dump-path but listed elsewhere by the log: written to the directory's real folder, not lost.
+      const elsewhere =
+        !info && tool.kind === 'expdp'
+          ? misplacedDumpFile(file, read.dumpFiles, settings.dumpPath)
+          : undefined;
+      if (elsewhere !== undefined) {
+        outcome = 'failed';
+        reason = dumpPathMismatch(settings.dumpPath, settings.directory, `expdp wrote to ${elsewhere}`);
+        findings.push({
+          severity: 'error',
+          code: 'DUMP-PATH',
+          message: reason,
+          advice: dumpPathAdvice(settings.directory),
+        });
+        continue;
+      }
       if (!info || info.size === 0) {
         outcome = 'failed';
         reason = `dump file ${baseName(file)} ${info ? 'is empty' : 'is missing'} although ${tool.kind} reported it`;

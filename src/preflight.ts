@@ -1,5 +1,6 @@
 // Pre-flight: find everything that would break a long export before it starts, and report it all at once. The
-// export client and its release, every login, the directory object (and dump-path, looked up when empty), the
+// export client and its release, every login, the directory object (dump-path looked up when empty, else compared
+// with it), the
 // folders, the free space against an estimate (the database's segments, or the last run's sizes) with a margin.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
@@ -12,8 +13,9 @@ import {
   type OracleDatabase,
   type OracleSession,
 } from './database/database.js';
-import { describeFolderError } from './deliver/folder.js';
+import { describeFolderError, destinationFolderProblem } from './deliver/folder.js';
 import { preflightSftp, sftpLabel } from './deliver/sftp.js';
+import { compareWithDirectory } from './export/dump-location.js';
 import { childEnvironment } from './export/expdp-process.js';
 import { checkSmtp } from './report/email.js';
 import { formatBytes } from './report/format.js';
@@ -61,10 +63,9 @@ export const locateExpdp = (
   envPath = process.env.PATH ?? '',
 ): Promise<string | undefined> => locateClient('expdp', oracleHome, envPath);
 
-/** Creates the folder if needed and proves it is writable with a probe file. */
-export async function checkWritableFolder(folder: string): Promise<string | undefined> {
+/** Proves a folder is writable with a probe file; the problem in words, or undefined. */
+async function probeWritable(folder: string): Promise<string | undefined> {
   try {
-    await mkdir(folder, { recursive: true });
     const probe = path.join(folder, `.oracle-backup-probe-${process.pid}-${Date.now()}`);
     await writeFile(probe, 'probe');
     await rm(probe, { force: true });
@@ -72,6 +73,21 @@ export async function checkWritableFolder(folder: string): Promise<string | unde
   } catch (error) {
     return describeFolderError(folder, error);
   }
+}
+
+/** One of the action's own working folders (work-dir, log-dir): created if needed, then proved writable. */
+export async function checkWritableFolder(folder: string): Promise<string | undefined> {
+  try {
+    await mkdir(folder, { recursive: true });
+  } catch (error) {
+    return describeFolderError(folder, error);
+  }
+  return probeWritable(folder);
+}
+
+/** A copy-to folder: it must exist already (a missing one may be a share that is not mounted), and be writable. */
+export async function checkDestinationFolder(folder: string): Promise<string | undefined> {
+  return (await destinationFolderProblem(folder)) ?? probeWritable(folder);
 }
 
 /**
@@ -244,6 +260,8 @@ export async function runPreflight(
   // 2. Logins, the database, the directory object and dump-path.
   let dumpPath = settings.dumpPath;
   let dumpPathSource = 'given';
+  // The directory object's path in the database, to compare a given dump-path with.
+  let directoryPath: string | undefined;
   if (context.database) {
     for (const credential of distinctCredentials(settings)) {
       const label = `login ${credential.username}`;
@@ -313,6 +331,7 @@ export async function runPreflight(
               : `${dir.path}, READ and WRITE granted`,
             true,
           );
+          directoryPath ??= dir.path || undefined;
           if (dumpPath === '') {
             dumpPath = dir.path;
             dumpPathSource = `looked up in ALL_DIRECTORIES for ${settings.directory}`;
@@ -344,10 +363,15 @@ export async function runPreflight(
       if (!info.isDirectory()) add('dump-path', false, `${dumpPath} is not a folder`, true);
       else {
         await access(dumpPath, constants.R_OK);
+        // A given dump-path that exists may still be another folder than the one Data Pump writes to.
+        const directory =
+          dumpPathSource === 'given' && directoryPath !== undefined
+            ? await compareWithDirectory(dumpPath, settings.directory, directoryPath)
+            : undefined;
         add(
           'dump-path',
-          true,
-          dumpPathSource === 'given' ? dumpPath : `${dumpPath} (${dumpPathSource})`,
+          directory?.ok ?? true,
+          directory?.detail ?? (dumpPathSource === 'given' ? dumpPath : `${dumpPath} (${dumpPathSource})`),
           true,
         );
       }
@@ -371,8 +395,9 @@ export async function runPreflight(
     const logProblem = await checkWritableFolder(resolved.logDir);
     add('log-dir', !logProblem, logProblem ?? `${resolved.logDir} is writable`, false);
   }
+  // A destination problem fails that destination only: the export still runs for work-dir and the others.
   for (const folder of resolved.copyTo) {
-    const problem = await checkWritableFolder(folder);
+    const problem = await checkDestinationFolder(folder);
     add(`copy-to ${folder}`, !problem, problem ?? 'reachable and writable', false);
   }
 

@@ -49,6 +49,8 @@ export async function scenario(
   const workDir = path.join(root, 'work');
   const shareDir = path.join(root, 'share', 'oracle');
   await mkdir(dumpDir, { recursive: true });
+  // The copy-to share is there, as a mounted one is: the action never creates a destination folder.
+  await mkdir(shareDir, { recursive: true });
   const record = path.join(root, 'calls.jsonl');
   const config = writeSimConfig(root, {
     directories: { DATA_PUMP_DIR: dumpDir },

@@ -432,6 +432,13 @@ function loadConfig() {
     directories: Object.fromEntries(
       Object.entries(config.directories).map(([k, v]) => [k.toUpperCase(), String(v)]),
     ),
+    // A directory's path as the database server names it, where this machine sees that folder elsewhere (a mount).
+    serverPaths: Object.fromEntries(
+      Object.entries(isMap(config.serverPaths) ? config.serverPaths : {}).map(([k, v]) => [
+        k.toUpperCase(),
+        String(v),
+      ]),
+    ),
     users: Object.fromEntries(Object.entries(config.users).map(([k, v]) => [k.toUpperCase(), String(v)])),
     databaseVersion: String(config.databaseVersion ?? '19.0.0.0.0'),
     clientVersion: String(config.clientVersion ?? config.databaseVersion ?? '19.0.0.0.0'),
@@ -1242,6 +1249,14 @@ function reportMissing(out, schemas, missing) {
   return errors;
 }
 
+/** A dump file's path as the server names it in the log: under its directory's `serverPaths` entry when set. */
+function asServerPath(file, config) {
+  for (const [directory, serverPath] of Object.entries(config.serverPaths)) {
+    if (path.dirname(file) === config.directories[directory]) return path.join(serverPath, path.basename(file));
+  }
+  return file;
+}
+
 /** The end of a job that ran to completion: control table line, dump file set block, final line. */
 function finishWithDumpSet(ctx, errors) {
   const { out, job, dump } = ctx;
@@ -1249,7 +1264,7 @@ function finishWithDumpSet(ctx, errors) {
   out.message(`Master table "${job.owner}"."${job.name}" successfully loaded/unloaded`, 1);
   out.message(STARS);
   out.message(`Dump file set for ${job.owner}.${job.name} is:`);
-  for (const file of dump.listed()) out.message(`  ${file}`);
+  for (const file of dump.listed()) out.message(`  ${asServerPath(file, ctx.config)}`);
   return finish(ctx, errors);
 }
 

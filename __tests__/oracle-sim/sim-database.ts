@@ -23,6 +23,14 @@ export function simJobStore(configPath: string): FakeJobStore {
   };
 }
 
+/** The server's path of a directory object when the configuration gives one (names case-insensitive). */
+function serverPathOf(config: SimConfig, directory: string): string | undefined {
+  const entry = Object.entries(config.serverPaths ?? {}).find(
+    ([name]) => name.toUpperCase() === directory.toUpperCase(),
+  );
+  return entry?.[1];
+}
+
 /**
  * A fake database for the simulator's configuration: every user is a DBA-like backup user with READ/WRITE on every
  * directory object, each schema's segments are its configured bytes; `extra` overrides any of it.
@@ -43,8 +51,12 @@ export function simDatabase(
     dbName: 'ORCL',
     container: 'ORCLPDB1',
     users,
+    // DIRECTORY_PATH is the server's path, which differs from the folder the simulator writes when serverPaths says so.
     directories: Object.fromEntries(
-      Object.entries(config.directories).map(([name, path]) => [name.toUpperCase(), { path, grants }]),
+      Object.entries(config.directories).map(([name, path]) => [
+        name.toUpperCase(),
+        { path: serverPathOf(config, name) ?? path, grants },
+      ]),
     ),
     segments: Object.fromEntries(
       Object.entries(config.schemas).map(([name, s]) => [name.toUpperCase(), s.bytes ?? 262144]),

@@ -37,6 +37,11 @@ export interface SimSchema {
 export interface SimConfig {
   /** Directory objects (names case-insensitive) and the folders they point to. */
   directories: Record<string, string>;
+  /**
+   * A directory's path as the database server names it (its DIRECTORY_PATH, and the paths of the log's dump file
+   * set), when this machine sees the folder in `directories` under another path, as through a mount.
+   */
+  serverPaths?: Record<string, string>;
   /** Users that can log in (names case-insensitive) and their passwords (case-sensitive). */
   users: Record<string, string>;
   /** Release shown in the `Connected to:` line (and the banner, unless clientVersion is set). Default `19.0.0.0.0`. */

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, open, rename } from 'node:fs/promises';
+import { lstat, open, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { localFile, removeFile } from '../deletion.js';
 import { sha256File } from '../hash.js';
@@ -56,6 +56,7 @@ export interface FolderDeliveryResult {
  * expected values, then renamed to its final name. A file already there with the same content counts as
  * delivered; one with other content is never overwritten. The first failure stops this destination.
  * A file still being written (GrowingSourceFile) is copied as it grows and checked once it is complete.
+ * The folder must already exist: it is never created (see destinationFolderProblem).
  * `hold`: each verified copy keeps its temporary name (`pending`) until `publishCopies`, so that several files can
  * appear in the order that keeps the folder consistent, or be discarded together.
  */
@@ -79,11 +80,8 @@ export async function copyToFolder(opts: {
     bytes: files.reduce((sum, f) => sum + f.bytes, 0),
   });
 
-  try {
-    await mkdir(folder, { recursive: true });
-  } catch (err) {
-    return result(`cannot create folder ${folder}: ${describeFolderError(folder, err)}`);
-  }
+  const missing = await destinationFolderProblem(folder);
+  if (missing) return result(missing);
   for (const file of opts.files) {
     try {
       files.push(await copyOne(folder, file, waiting, opts.hold === true));
@@ -93,6 +91,26 @@ export async function copyToFolder(opts: {
     }
   }
   return result();
+}
+
+/**
+ * Why a destination folder cannot receive copies, or undefined when it is an existing folder. A missing one is
+ * never created: a share that is not mounted leaves an empty mount point (or nothing at all), and creating the
+ * folder there would put the "off-site" copy on the runner's own disk and report it as delivered.
+ */
+export async function destinationFolderProblem(folder: string): Promise<string | undefined> {
+  try {
+    const info = await stat(folder);
+    return info.isDirectory() ? undefined : `copy-to ${folder} is not a folder`;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (code === 'ENOENT')
+      return (
+        `copy-to folder ${folder} does not exist (is the share mounted?); ` +
+        'the action never creates a destination folder'
+      );
+    return describeFolderError(folder, err);
+  }
 }
 
 /** A failure already described in words. */

@@ -107,7 +107,8 @@ export function classifyLocalFailure(message: string, site?: FailureSite): Local
       return EXPDP_MISSING.test(text) || /\bENOENT\b|not found/i.test(text) ? 'EXPDP-NOT-FOUND' : undefined;
     case 'share':
       if (DISK_FULL.test(text)) return 'DISK-FULL';
-      if (UNREACHABLE.test(text) || /\bENOENT\b|not found/i.test(text)) return 'SHARE-UNREACHABLE';
+      if (UNREACHABLE.test(text) || /\bENOENT\b|not found|does not exist/i.test(text))
+        return 'SHARE-UNREACHABLE';
       if (PERMISSION.test(text)) return 'PERMISSION-DENIED';
       return undefined;
     default:

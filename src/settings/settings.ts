@@ -576,10 +576,30 @@ export function parseIgnoreCodes(text: string, c: Collector): string[] {
   return codes;
 }
 
-/** The copy-to folders, resolved against the workspace, each once. */
+/**
+ * A copy-to folder names a place that exists apart from this job (a mounted share, a UNC path): resolving a
+ * relative one against the workspace would point it at the runner's own disk, so only absolute paths (and `~`,
+ * which is one) are taken.
+ */
+function isRelativeFolder(value: string): boolean {
+  const home = value === '~' || value.startsWith('~/') || value.startsWith('~\\');
+  // Drive-relative paths (C:stage) get resolvePath's own, more precise refusal.
+  return !CONTROL_RE.test(value) && !isAbsolutePath(value) && !/^[A-Za-z]:/.test(value) && !home;
+}
+
+/** The copy-to folders, each once. */
 function parseCopyTo(get: (name: string) => string, env: Env, c: Collector, workDir: string): string[] {
   const copyTo: string[] = [];
   for (const item of parseList(get('copy-to'))) {
+    if (isRelativeFolder(item)) {
+      c.notAllowed(
+        'copy-to',
+        show(item),
+        'it is a relative path, and a destination must be a folder that already exists',
+        'use an absolute path (e.g. /mnt/backup-share/oracle) or a UNC share (e.g. \\\\nas01\\backup\\oracle)',
+      );
+      continue;
+    }
     const folder = resolvePath('copy-to', item, env, c);
     if (folder === undefined) continue;
     if (copyTo.includes(folder))
