@@ -252,7 +252,7 @@ describe('dump-path and pre-flight through the database', () => {
 });
 
 describe('cancellation (fake database)', () => {
-  it('stops the running job on the server, removes partial files and records the run as cancelled', async () => {
+  it('stops the running job on the server, removes its partial files, keeps the finished export and records the run as cancelled', async () => {
     const s = await pipelineScenario({
       SALES: { behavior: 'success', tables: 2, bytes: 128 * 1024 },
       HR: { behavior: 'hang', tables: 3, bytes: 512 * 1024 },
@@ -280,7 +280,10 @@ describe('cancellation (fake database)', () => {
     ]);
     expect(driver.callsOf('stopJob').map((c) => c.binds.job)).toEqual([report.schemas[1]!.jobName]);
     expect(listJobs(jobsDirFor(s.config))).toEqual([]);
-    expect((await readdir(s.dumpDir)).filter((n) => n.endsWith('.dmp'))).toEqual([]);
+    // HR's partial dump is gone; SALES's finished export is data, kept under its final name and named.
+    const kept = (await readdir(s.dumpDir)).filter((n) => n.endsWith('.dmp'));
+    expect(kept).toEqual([expect.stringMatching(/^SALES_\d{4}-\d\d-\d\d_\d{6}\.dmp$/)]);
+    expect(report.statusReason).toContain(`finished exports kept: SALES (${path.join(s.dumpDir, kept[0]!)})`);
     expect((await readdir(s.workDir)).filter((n) => n.includes('ahead-'))).toEqual([]);
     expect(await readdir(s.tempDir)).toEqual([]);
     expect(report.archives).toEqual([]);

@@ -12,6 +12,7 @@ import { AheadSpool, DeflateAhead, DeflateSlots } from '../src/archive/deflate-a
 import { ParallelDeflate } from '../src/archive/parallel-deflate.js';
 import { createVerifiedZipArchive } from '../src/archive/verified-zip.js';
 import { eventually, tableRows } from './helpers/files.js';
+import { temporaryPath } from '../src/temporary-names.js';
 
 const BLOCK = 64 * 1024;
 const root = mkdtempSync(path.join(os.tmpdir(), 'oba-ahead-'));
@@ -19,7 +20,9 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 let n = 0;
 const fresh = (): { file: string; spool: string } => {
   n++;
-  return { file: path.join(root, `dump-${n}.dmp`), spool: path.join(root, `.dump-${n}.ahead`) };
+  const file = path.join(root, `dump-${n}.dmp`);
+  // A spool named as the action names it: only such a file of this process is ever removed.
+  return { file, spool: temporaryPath(file, 'ahead') };
 };
 const exists = (file: string): Promise<boolean> =>
   stat(file).then(

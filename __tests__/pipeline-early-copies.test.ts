@@ -2,13 +2,14 @@
 // copy a backup set, follows only once the archive verified, and a copy of an archive that fails is removed.
 // The writer's end and the verification are held (or the verification made to fail) through a wrapper around the
 // real createVerifiedZipArchive, so the order is proven by what is on disk at that moment, not by timing.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { VerifiedZip } from '../src/archive/verified-zip.js';
 import type { VerifyZipResult } from '../src/archive/zip-verify.js';
 import type { ArchiveObserver } from '../src/archive/zip-writer.js';
+import { temporaryWriter } from '../src/temporary-names.js';
 import { eventually } from './helpers/files.js';
 import { pipelineScenario, runPipeline } from './helpers/pipeline-run.js';
 
@@ -96,23 +97,33 @@ describe('copies to folders while the archive is written and read back', () => {
     }
   });
 
-  it('the archive is copied before its verification ends, its manifest only after', async () => {
+  it('the archive is copied before its verification ends (held under a hidden name), named with its manifest after', async () => {
     const { s, folders } = await scenario();
-    const seen: Array<{ archive: boolean; manifest: boolean }> = [];
-    hook.verification = async (real, archivePath) => {
-      const name = path.basename(archivePath);
-      // Held until both folders have the archive: the copies do not wait for the verification.
+    const seen: Array<{ copied: boolean; archive: boolean; manifest: boolean }> = [];
+    hook.verification = async (real, heldPath) => {
+      // The archive itself is held under its temporary name until its manifest is in place.
+      const name = temporaryWriter(path.basename(heldPath))!.finalName;
+      const bytes = statSync(heldPath).size;
+      // Held until both folders have the whole archive: the copies do not wait for the verification.
       for (const folder of folders) {
-        const copied = await eventually(() => existsSync(path.join(folder, name)));
-        seen.push({ archive: copied, manifest: existsSync(path.join(folder, `${name}.manifest.json`)) });
+        const copied = await eventually(() =>
+          readdirSync(folder).some(
+            (n) => temporaryWriter(n)?.finalName === name && statSync(path.join(folder, n)).size === bytes,
+          ),
+        );
+        seen.push({
+          copied,
+          archive: existsSync(path.join(folder, name)),
+          manifest: existsSync(path.join(folder, `${name}.manifest.json`)),
+        });
       }
       return real;
     };
     try {
       const { report, log } = await runPipeline(s);
       expect(seen).toEqual([
-        { archive: true, manifest: false },
-        { archive: true, manifest: false },
+        { copied: true, archive: false, manifest: false },
+        { copied: true, archive: false, manifest: false },
       ]);
       expect(report.status).toBe('success');
       const archive = report.archives[0]!;
@@ -131,12 +142,13 @@ describe('copies to folders while the archive is written and read back', () => {
     }
   });
 
-  it('an archive that fails its verification: its copies are removed, no manifest anywhere, the dumps kept', async () => {
+  it('an archive that fails its verification: its copies are discarded, no manifest anywhere, the dumps kept', async () => {
     const { s, folders } = await scenario();
-    hook.verification = async (real, archivePath) => {
+    hook.verification = async (real, heldPath) => {
       await real;
-      const name = path.basename(archivePath);
-      for (const folder of folders) await eventually(() => existsSync(path.join(folder, name)));
+      const name = temporaryWriter(path.basename(heldPath))!.finalName;
+      for (const folder of folders)
+        await eventually(() => readdirSync(folder).some((n) => temporaryWriter(n)?.finalName === name));
       return { ok: false, problems: ['entry HR.dmp is corrupt: CRC-32 mismatch (injected)'], entries: [] };
     };
     try {
@@ -147,9 +159,9 @@ describe('copies to folders while the archive is written and read back', () => {
       expect(report.status).toBe('failure');
       for (const folder of folders) {
         expect(await readdir(folder)).toEqual([]);
-        expect(log.lines.some((l) => l.includes(`${folder}: removed the copy of ${archive.name}`))).toBe(
-          true,
-        );
+        expect(
+          log.lines.some((l) => l.includes(`${folder}: discarded the unfinished copy of ${archive.name}`)),
+        ).toBe(true);
       }
       // Nothing presents the archive as a backup set, and the dumps it would have replaced are still there.
       expect((await readdir(s.workDir)).filter((f) => f.endsWith('.manifest.json'))).toEqual([]);

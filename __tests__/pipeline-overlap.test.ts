@@ -299,7 +299,7 @@ describe('deliveries of one archive', () => {
 });
 
 describe('cancellation while an archive is open', () => {
-  it('stops the export and the zip, removes the partial zip and every dump, and reports cancelled', async () => {
+  it('stops the export and the zip, removes the partial zip and dump, keeps the finished export, and reports cancelled', async () => {
     const s = await pipelineScenario(
       {
         HR: { behavior: 'success', tables: 2, bytes: 1024 * 1024 },
@@ -348,7 +348,10 @@ describe('cancellation while an archive is open', () => {
     ).toBe(true);
     // Neither the zip nor the blocks of the dumps deflated during their exports stay behind.
     expect((await readdir(s.workDir)).filter((n) => n.includes('.zip') || n.includes('ahead-'))).toEqual([]);
-    expect((await readdir(s.dumpDir)).filter((n) => n.endsWith('.dmp'))).toEqual([]);
+    // HR's finished export stays (under its final name) and the status says where; SALES's partial dump is gone.
+    const kept = (await readdir(s.dumpDir)).filter((n) => n.endsWith('.dmp'));
+    expect(kept).toEqual([expect.stringMatching(/^HR_\d{4}-\d\d-\d\d_\d{6}\.dmp$/)]);
+    expect(report.statusReason).toContain(`finished exports kept: HR (${path.join(s.dumpDir, kept[0]!)})`);
     expect(report.findings.filter((f) => f.code === 'ARCHIVE')).toEqual([]);
   });
 });

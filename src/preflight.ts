@@ -4,7 +4,7 @@
 // folders, the free space against an estimate (the database's segments, or the last run's sizes) with a margin.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdir, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, stat, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   errorCode,
@@ -13,6 +13,7 @@ import {
   type OracleDatabase,
   type OracleSession,
 } from './database/database.js';
+import { localFile, removeFile } from './deletion.js';
 import { describeFolderError, destinationFolderProblem } from './deliver/folder.js';
 import { preflightSftp, sftpLabel } from './deliver/sftp.js';
 import { compareWithDirectory } from './export/dump-location.js';
@@ -22,6 +23,7 @@ import { formatBytes } from './report/format.js';
 import type { PreflightCheck } from './run-report.js';
 import { MAX_DUMP_FILES } from './settings/export-settings.js';
 import { resolveRunPaths } from './settings/settings.js';
+import { temporaryName } from './temporary-names.js';
 import type { Settings } from './types.js';
 
 /** Free space must cover the estimate plus this share. */
@@ -66,9 +68,9 @@ export const locateExpdp = (
 /** Proves a folder is writable with a probe file; the problem in words, or undefined. */
 async function probeWritable(folder: string): Promise<string | undefined> {
   try {
-    const probe = path.join(folder, `.oracle-backup-probe-${process.pid}-${Date.now()}`);
-    await writeFile(probe, 'probe');
-    await rm(probe, { force: true });
+    const probe = path.join(folder, temporaryName('write-probe'));
+    await writeFile(probe, 'probe', { flag: 'wx' });
+    await removeFile(localFile(probe), { kind: 'own-temporary' });
     return undefined;
   } catch (error) {
     return describeFolderError(folder, error);
