@@ -37,7 +37,7 @@ const exportCalls = (s: Scenario) =>
 const attachCalls = (s: Scenario) => readSimCalls(s.record).filter((c) => /^ATTACH=/m.test(c.parfileText));
 
 describe('cancellation of the bundled action', () => {
-  it('SIGINT mid-export stops the job, leaves no parfile or partial dump, reports cancelled; the post step reports the state', async () => {
+  it('SIGINT mid-export stops the job, leaves no parfile or partial dump, keeps the finished export, reports cancelled; the post step reports the state', async () => {
     const s = await scenario({
       SALES: { behavior: 'success', tables: 2, bytes: 256 * 1024 },
       HR: { behavior: 'hang', tables: 3, bytes: 1024 * 1024 },
@@ -67,9 +67,11 @@ describe('cancellation of the bundled action', () => {
     expect(attachCalls(s).map((c) => /^ATTACH=(.*)$/m.exec(c.parfileText)?.[1])).toEqual([jobName]);
     expect(attachCalls(s)[0]!.parfileText).toMatch(/^USERID=backup\/"\*{8}"@/);
     expect(listJobs(jobsDirFor(s.config))).toEqual([]);
-    // No parfile, no partial (or unarchived) dump.
+    // No parfile, no partial dump; SALES's finished export is kept under its final name, and the status says where.
     expect(await readdir(result.runnerTemp)).toEqual([]);
-    expect((await readdir(s.dumpDir)).filter((n) => n.endsWith('.dmp'))).toEqual([]);
+    const kept = (await readdir(s.dumpDir)).filter((n) => n.endsWith('.dmp'));
+    expect(kept).toEqual([expect.stringMatching(/^SALES_\d{4}-\d\d-\d\d_\d{6}\.dmp$/)]);
+    expect(report.statusReason).toContain(`finished exports kept: SALES (${path.join(s.dumpDir, kept[0]!)})`);
     expect(exportCalls(s).map((c) => /^SCHEMAS=(\w+)/m.exec(c.parfileText)?.[1])).toEqual(['SALES', 'HR']);
     expect(JSON.parse(result.state.run!)).toEqual({ phase: 'cancelled', signal: 'SIGINT' });
     expect(JSON.parse(result.state.jobs!).map((j: { state: string }) => j.state)).toEqual([
@@ -138,7 +140,8 @@ describe('bigger databases: PARALLEL and FILESIZE', () => {
     expect(result.outputs.status).toBe('success');
     const parfiles = exportCalls(s).map((c) => c.parfileText);
     for (const text of parfiles) {
-      expect(text).toMatch(/^DUMPFILE=\w+_\d{4}-\d\d-\d\d_\d{6}_%U\.dmp$/m);
+      // Under this run's tag until the run keeps or removes them.
+      expect(text).toMatch(/^DUMPFILE=\w+_\d{4}-\d\d-\d\d_\d{6}_%U\.oba-4242-1-[0-9a-f]{6}\.dmp$/m);
       expect(text).toMatch(/^PARALLEL=4$/m);
       expect(text).toMatch(/^FILESIZE=1GB$/m);
     }
@@ -199,7 +202,7 @@ describe('legacy exp', () => {
     expect(calls[0]!.parfileText).toMatch(/^USERID=backup\/"\*{8}"@dbhost:1521\/ORCLPDB1$/m);
     expect(calls[0]!.parfileText).toMatch(
       new RegExp(
-        `^OWNER=HR\\nFILE=${s.workDir}/HR_[\\d_-]+\\.dmp\\nLOG=${s.workDir}/HR_[\\d_-]+\\.log\\nCONSISTENT=Y$`,
+        `^OWNER=HR\\nFILE=${s.workDir}/HR_[\\d_-]+\\.oba-[\\w-]+\\.dmp\\nLOG=${s.workDir}/HR_[\\d_-]+\\.oba-[\\w-]+\\.log\\nCONSISTENT=Y$`,
         'm',
       ),
     );

@@ -192,10 +192,14 @@ describe('partial files of killed runs', () => {
     const post = await runPost(s, killed.state, killed.runnerTemp);
     expect(post.exitCode).toBe(0);
     expect(post.stdout).toMatch(
-      /removed \.HORIZONTE_[\w-]+\.zip\.oba-partial-\S+, a temporary file of an interrupted run/,
+      /removed \.oracle-backup_[\w-]+\.zip\.oba-partial-\S+, a temporary file of an interrupted run/,
     );
     expect(await hidden(s.shareDir)).toEqual([foreign]);
-    expect(await hidden(s.workDir)).toEqual([]);
+    expect((await hidden(s.workDir)).filter((n) => n.includes('.oba-'))).toEqual([]);
+    // The finished export was neither archived nor cleaned up: it stays, and the post step says where.
+    const dumps = (await names(s.dumpDir)).filter((n) => n.endsWith('.dmp'));
+    expect(dumps).toEqual([expect.stringMatching(/^HORIZONTE_[\w-]+\.oba-[\w-]+\.dmp$/)]);
+    expect(post.stdout).toContain(`kept ${path.join(s.dumpDir, dumps[0]!)}`);
   });
 
   it('the next run removes the partial copies a killed run left at copy-to', async () => {
@@ -259,7 +263,7 @@ describe('publishing a set: never an archive without its manifest', () => {
     await expectNoOrphanArchive(small);
     await expectNoOrphanArchive(s.shareDir);
     expect(await zips(small)).toEqual([]);
-    expect(await hidden(small)).toEqual([]);
+    expect((await hidden(small)).filter((n) => n.includes('.oba-'))).toEqual([]);
     // The dump was not archived, so it stays.
     expect((await names(s.dumpDir)).filter((n) => n.endsWith('.dmp'))).toEqual([
       expect.stringMatching(/^HORIZONTE_.*\.dmp$/),

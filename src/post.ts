@@ -36,6 +36,8 @@ export async function post(): Promise<void> {
   const unfinished = jobs.filter((j) => j.state === 'running' || j.state === 'left-running');
   for (const job of jobs.filter((j) => !unfinished.includes(j)))
     core.info(`job ${job.jobName} (${job.schema}): ${job.state} in the main step`);
+  if (run?.phase !== 'finished')
+    for (const job of jobs.filter((j) => j.state === 'completed')) await reportKeptDumps(job);
   let settings: Settings | undefined;
   const needSettings = unfinished.length > 0 || (run !== undefined && run.phase !== 'finished');
   if (needSettings) {
@@ -129,6 +131,16 @@ async function removePartialFiles(job: JobEvent): Promise<void> {
       core.warning(`could not remove ${path.join(job.dumpPath, name)}: ${(error as Error).message}`);
     }
   }
+}
+
+/** A finished export the main step did not get to archive or clean up is data: it stays, and this says where. */
+async function reportKeptDumps(job: JobEvent): Promise<void> {
+  const pattern = templatePattern(job.dumpFile);
+  const names = await readdir(job.dumpPath).catch(() => [] as string[]);
+  for (const name of names.filter((n) => pattern.test(n)))
+    core.info(
+      `kept ${path.join(job.dumpPath, name)}: a finished export of ${job.schema} the main step did not clean up`,
+    );
 }
 
 /** Temporary files of the main step (and of other dead runs) in work-dir, each copy-to folder and sftp-dir. */
