@@ -114,6 +114,27 @@ describe('history entries', () => {
     expect(runsOf(other, 'db-prod-01.example.com:1521/ORCLPDB1')).toHaveLength(HISTORY_MAX_RUNS);
   });
 
+  it('record a run refused by the work-dir lock as its own refused run, with its attempt', () => {
+    const refused = night(21, {
+      id: 'refused',
+      status: 'failure',
+      schemas: [],
+      findings: [{ severity: 'error', code: 'LOCKED', message: 'another backup run holds', advice: '' }],
+    });
+    const running = night(21, { id: 'running', status: 'success' });
+    const runs = addRun(addRun([], running, { runId: '4242', attempt: '1' }), refused, {
+      runId: '4242',
+      attempt: '1',
+    });
+    expect(runs.map((r) => [r.id, r.status, r.refused])).toEqual([
+      ['refused', 'failure', true],
+      ['running', 'success', undefined],
+    ]);
+    expect(runs.every((r) => r.attempt === '1')).toBe(true);
+    expect(parseHistory(serializeHistory(runs)).runs).toEqual(runs);
+    expect(historyEntry(refused)).not.toHaveProperty('attempt');
+  });
+
   it('merge two copies of the history by run id', () => {
     const a = [historyEntry(night(18)), historyEntry(night(20))];
     const b = [historyEntry(night(19)), historyEntry(night(20))];
@@ -135,11 +156,17 @@ describe('parseHistory', () => {
     const good = historyEntry(night(20));
     const text = JSON.stringify({
       version: 1,
-      runs: [good, { ...good, id: 'bad', status: 'great' }, { ...good, id: 'neg', durationMs: -1 }, null],
+      runs: [
+        good,
+        { ...good, id: 'bad', status: 'great' },
+        { ...good, id: 'neg', durationMs: -1 },
+        { ...good, id: 'refused?', refused: 'yes' },
+        null,
+      ],
     });
     const parsed = parseHistory(text);
     expect(parsed.runs).toEqual([good]);
-    expect(parsed.problem).toBe('3 unreadable run(s) skipped');
+    expect(parsed.problem).toBe('4 unreadable run(s) skipped');
   });
 });
 

@@ -159,7 +159,10 @@ export async function storeHistory(
     result.info.push('run history: a dry run is not recorded');
     return result;
   }
-  const all = addRun(current.runs, options.report, options.runId);
+  const all = addRun(current.runs, options.report, {
+    runId: options.runId,
+    attempt: options.attempt || '1',
+  });
   result.runs = runsOf(all, options.connectString);
   try {
     await writeHistoryFile(file, all);

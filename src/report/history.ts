@@ -33,6 +33,13 @@ export interface RunHistoryEntry {
   id: string;
   /** The workflow run id (GITHUB_RUN_ID), when there is one. */
   runId?: string;
+  /** Its attempt (GITHUB_RUN_ATTEMPT): a re-run keeps the run id. */
+  attempt?: string;
+  /**
+   * Set when the run was refused because another run held the work-dir lock: it exported nothing, so it is a
+   * record of its own and no point of the trend, never to be read as a failure of the run that held the lock.
+   */
+  refused?: true;
   /** A hash of the connect string (databaseKey): runs of other databases sharing the work-dir are told apart. */
   database: string;
   startedAt: string;
@@ -48,11 +55,18 @@ export function databaseKey(connectString: string): string {
   return createHash('sha256').update(connectString.trim()).digest('hex').slice(0, 16);
 }
 
+/** Whether the run was refused by the work-dir lock (another run was using the work-dir). */
+export function refusedByLock(report: RunReport): boolean {
+  return report.findings.some((f) => f.code === 'LOCKED');
+}
+
 /** The figures of one run, as the history keeps them. */
-export function historyEntry(report: RunReport, runId?: string): RunHistoryEntry {
+export function historyEntry(report: RunReport, runId?: string, attempt?: string): RunHistoryEntry {
   return {
     id: report.id,
     ...(runId ? { runId } : {}),
+    ...(runId && attempt ? { attempt } : {}),
+    ...(refusedByLock(report) ? { refused: true as const } : {}),
     database: databaseKey(report.database.connectString),
     startedAt: report.startedAt,
     status: report.status,
@@ -97,11 +111,11 @@ export function mergeRuns(
 export function addRun(
   runs: readonly RunHistoryEntry[],
   report: RunReport,
-  runId?: string,
+  run: { runId?: string; attempt?: string } = {},
   max = HISTORY_MAX_RUNS,
 ): RunHistoryEntry[] {
   if (report.dryRun) return [...runs];
-  return mergeRuns(runs, [historyEntry(report, runId)], max);
+  return mergeRuns(runs, [historyEntry(report, run.runId, run.attempt)], max);
 }
 
 /** The runs of one database, oldest first. */
@@ -132,11 +146,15 @@ function readEntry(value: unknown): RunHistoryEntry | undefined {
   if (Number.isNaN(Date.parse(r.startedAt)) || !STATUSES.includes(r.status as string)) return undefined;
   if (!isCount(r.durationMs) || !isCount(r.archiveBytes) || !Array.isArray(r.schemas)) return undefined;
   if (r.runId !== undefined && !isText(r.runId, 100)) return undefined;
+  if (r.attempt !== undefined && !isText(r.attempt, 20)) return undefined;
+  if (r.refused !== undefined && r.refused !== true) return undefined;
   const schemas = r.schemas.map(readSchema);
   if (schemas.some((s) => s === undefined)) return undefined;
   return {
     id: r.id,
     ...(r.runId !== undefined ? { runId: r.runId as string } : {}),
+    ...(r.attempt !== undefined ? { attempt: r.attempt as string } : {}),
+    ...(r.refused === true ? { refused: true as const } : {}),
     database: r.database,
     startedAt: r.startedAt,
     status: r.status as RunStatus,
