@@ -266,15 +266,10 @@ async function writeRunLogAndReport(
   report.logPath = written.log;
 }
 
-function runFileNotWritten(
-  report: RunReport,
-  log: RunLog,
-  what: string,
-  where: string,
-  error: unknown,
-): void {
+/** A file log-dir could not take: a warning and a finding, so the summary says it at the top. */
+function runFileNotWritten(report: RunReport, log: RunLog, what: string, where: string, error: Error): void {
   const message =
-    `log-dir: ${what} could not be written (${where}): ${(error as Error).message}. ` +
+    `log-dir: ${what} could not be written (${where}): ${error.message}. ` +
     'The backup itself is not affected.';
   log.warn(message);
   report.findings.push({

@@ -10,7 +10,7 @@
 //
 // The functions above the fs layer at the end are pure.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunReport } from '../run-report.js';
 import type { RunStatus, SchemaOutcome } from '../types.js';
@@ -313,5 +313,50 @@ export async function writeHistoryFile(file: string, runs: readonly RunHistoryEn
     await rename(temp, file);
   } finally {
     await rm(temp, { force: true }).catch(() => undefined);
+  }
+}
+
+/** How long a run waits for another run's update of the history file to end. */
+const HISTORY_LOCK_WAIT_MS = 10_000;
+/** A lock this old was left by a killed run (an update takes milliseconds). */
+const HISTORY_LOCK_STALE_MS = 60_000;
+
+/**
+ * Runs `update` (a read, merge and write of the history file) while holding `<file>.lock`, created exclusively. Runs
+ * sharing work-dir can end at the same moment, one of them refused by the work-dir lock the other holds: without
+ * this, both read the same file and the later write drops the other's run. A stale lock is taken over; after
+ * `waitMs` the update goes ahead without the lock (the history is a convenience: a lost point beats a stuck run),
+ * and so it does where the lock cannot be created at all.
+ */
+export async function withHistoryLock<T>(
+  file: string,
+  update: () => Promise<T>,
+  waitMs = HISTORY_LOCK_WAIT_MS,
+): Promise<T> {
+  const lock = `${file}.lock`;
+  const held = await takeHistoryLock(lock, Date.now() + waitMs);
+  try {
+    return await update();
+  } finally {
+    if (held) await rm(lock, { force: true }).catch(() => undefined);
+  }
+}
+
+async function takeHistoryLock(lock: string, deadline: number): Promise<boolean> {
+  await mkdir(path.dirname(lock), { recursive: true }).catch(() => undefined);
+  for (;;) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+    }
+    const age = await stat(lock).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
+    if (age > HISTORY_LOCK_STALE_MS) await rm(lock, { force: true }).catch(() => undefined);
+    else if (Date.now() >= deadline) return false;
+    else await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
