@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import {
   serializeHistory,
   sizeChangeMessage,
   sizeChanges,
+  withHistoryLock,
   writeHistoryFile,
   type RunHistoryEntry,
 } from '../src/report/history.js';
@@ -114,6 +116,27 @@ describe('history entries', () => {
     expect(runsOf(other, 'db-prod-01.example.com:1521/ORCLPDB1')).toHaveLength(HISTORY_MAX_RUNS);
   });
 
+  it('record a run refused by the work-dir lock as its own refused run, with its attempt', () => {
+    const refused = night(21, {
+      id: 'refused',
+      status: 'failure',
+      schemas: [],
+      findings: [{ severity: 'error', code: 'LOCKED', message: 'another backup run holds', advice: '' }],
+    });
+    const running = night(21, { id: 'running', status: 'success' });
+    const runs = addRun(addRun([], running, { runId: '4242', attempt: '1' }), refused, {
+      runId: '4242',
+      attempt: '1',
+    });
+    expect(runs.map((r) => [r.id, r.status, r.refused])).toEqual([
+      ['refused', 'failure', true],
+      ['running', 'success', undefined],
+    ]);
+    expect(runs.every((r) => r.attempt === '1')).toBe(true);
+    expect(parseHistory(serializeHistory(runs)).runs).toEqual(runs);
+    expect(historyEntry(refused)).not.toHaveProperty('attempt');
+  });
+
   it('merge two copies of the history by run id', () => {
     const a = [historyEntry(night(18)), historyEntry(night(20))];
     const b = [historyEntry(night(19)), historyEntry(night(20))];
@@ -135,11 +158,17 @@ describe('parseHistory', () => {
     const good = historyEntry(night(20));
     const text = JSON.stringify({
       version: 1,
-      runs: [good, { ...good, id: 'bad', status: 'great' }, { ...good, id: 'neg', durationMs: -1 }, null],
+      runs: [
+        good,
+        { ...good, id: 'bad', status: 'great' },
+        { ...good, id: 'neg', durationMs: -1 },
+        { ...good, id: 'refused?', refused: 'yes' },
+        null,
+      ],
     });
     const parsed = parseHistory(text);
     expect(parsed.runs).toEqual([good]);
-    expect(parsed.problem).toBe('3 unreadable run(s) skipped');
+    expect(parsed.problem).toBe('4 unreadable run(s) skipped');
   });
 });
 
@@ -310,6 +339,43 @@ describe('carrying the history with the Actions cache', () => {
       'run-19',
       'run-20',
     ]);
+  });
+
+  it('two runs ending at once (one refused by the work-dir lock) both stay in the file, each as its own run', async () => {
+    const workDir = await tempDir();
+    const options = { workDir, connectString, cache: new FakeCache(), env: {} };
+    const refused = night(21, {
+      id: 'refused',
+      status: 'failure',
+      schemas: [],
+      findings: [{ severity: 'error', code: 'LOCKED', message: 'another backup run holds', advice: '' }],
+    });
+    await Promise.all([
+      storeHistory({ ...options, report: night(21, { id: 'running' }), runId: '4242' }),
+      storeHistory({ ...options, report: refused, runId: '4242' }),
+      loadHistory(options),
+    ]);
+    const runs = (await readHistoryFile(historyPath(workDir))).runs;
+    expect(runs.map((r) => [r.id, r.refused ?? false]).sort()).toEqual([
+      ['refused', true],
+      ['running', false],
+    ]);
+    expect(existsSync(`${historyPath(workDir)}.lock`)).toBe(false);
+  });
+
+  it('a history lock left by a killed run is taken over; a live one is waited for, then gone around', async () => {
+    const file = historyPath(await tempDir());
+    const lock = `${file}.lock`;
+    await writeFile(lock, '1\n');
+    const old = new Date(Date.now() - 120_000);
+    await utimes(lock, old, old);
+    expect(await withHistoryLock(file, async () => readFile(lock, 'utf8'))).toBe(`${process.pid}\n`);
+    expect(existsSync(lock)).toBe(false);
+    await writeFile(lock, 'another run\n');
+    const started = Date.now();
+    expect(await withHistoryLock(file, async () => 'updated', 200)).toBe('updated');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(await readFile(lock, 'utf8')).toBe('another run\n');
   });
 
   it('a failing cache is a warning, never an error, and a dry run is not recorded', async () => {

@@ -683,18 +683,34 @@ describe('applyRetention: properties over random places', () => {
 
 // ---- run logs -----------------------------------------------------------------------------------------------
 
-const logName = (days: number, ext = 'log'): string => {
+const logName = (days: number, ext = 'log', tag = '', prefix = 'oracle-backup'): string => {
   const t = makeNameTokens(ago(days), '');
-  return `oracle-backup_${t.date}_${t.time}.${ext}`;
+  return `${prefix}_${t.date}_${t.time}${tag}.${ext}`;
 };
 
 describe('purgeRunLogs', () => {
   async function logDir(): Promise<{ dir: string; old: string[]; kept: string[] }> {
     const dir = await freshFolder('logs');
-    const old = [logName(31), logName(31, 'report.json'), logName(60), logName(400, 'report.json')];
+    const old = [
+      logName(31),
+      logName(31, 'report.json'),
+      logName(60),
+      logName(400, 'report.json'),
+      // Named per run: the workflow run and attempt, a suffix when the name was taken, or this process outside
+      // Actions; verify and monitor runs too.
+      logName(45, 'log', '_run4242-1'),
+      logName(45, 'report.json', '_run4242-1'),
+      logName(45, 'log', '_run4242-1_2'),
+      logName(45, 'report.json', '_run4242-1_2'),
+      logName(50, 'log', '_local31337-a1b2c3'),
+      logName(50, 'report.json', '_local31337-a1b2c3_3'),
+      logName(55, 'log', '_run4242-2', 'oracle-backup-verify'),
+      logName(55, 'report.json', '_run4242-2', 'oracle-backup-monitor'),
+    ];
     const kept = [
       logName(0),
       logName(0, 'report.json'),
+      logName(0, 'log', '_run4243-1'),
       logName(29),
       logName(-3), // dated in the future: not old
       'notes.log',
@@ -702,6 +718,16 @@ describe('purgeRunLogs', () => {
       'oracle-backup_2020-13-45_000000.log', // not a date
       'oracle-backup_2020-01-01_000000.log.bak',
       'oracle-backup_2020-01-01_000000.txt',
+      // Names like this action's that it never gives: another tool's, a user's copy, a temporary file.
+      logName(45, 'log', '_backup-copy'),
+      logName(45, 'log', '_run4242'),
+      logName(45, 'log', '_run4242-1_0'),
+      logName(45, 'log', '_run4242-1_copy'),
+      logName(45, 'log', '_local-a1b2c3'),
+      logName(45, 'log', '', 'oracle-backup-restore'),
+      logName(45, 'log', '', 'my-oracle-backup'),
+      `.${logName(45, 'log', '_run4242-1')}.123-abc.tmp`,
+      `${logName(45, 'report.json', '_run4242-1')}.tmp`,
     ];
     for (const f of [...old, ...kept]) await writeFile(path.join(dir, f), `log ${f}`);
     await mkdir(path.join(dir, 'oracle-backup_2020-01-01_000000.log.d'));
@@ -719,7 +745,7 @@ describe('purgeRunLogs', () => {
     });
     expect((await readdir(dir)).sort()).toEqual(kept);
     expect([...result.removed].sort()).toEqual(old);
-    expect(result.kept).toBe(4);
+    expect(result.kept).toBe(5);
     expect(result.warnings).toEqual([]);
     expect(result.bytesFreed).toBe(old.reduce((sum, f) => sum + `log ${f}`.length, 0));
   });
@@ -743,6 +769,10 @@ describe('purgeRunLogs', () => {
     expect(runLogTime('oracle-backup_2026-02-30_013000.log')).toBeUndefined();
     expect(runLogTime('oracle-backup_2026-11-21_246000.report.json')).toBeUndefined();
     expect(runLogTime('oracle-backup_2026-11-21_013000.zip')).toBeUndefined();
+    expect(runLogTime('oracle-backup_2026-11-21_013000_run4242-1_2.report.json')).toEqual(
+      new Date(2026, 10, 21, 1, 30, 0),
+    );
+    expect(runLogTime('oracle-backup_2026-02-30_013000_run4242-1.log')).toBeUndefined();
   });
 });
 

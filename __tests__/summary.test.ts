@@ -478,6 +478,27 @@ describe('trend and size-change alert', () => {
     expect(text).toContain('The trend of archive size and duration appears from the next run on');
   });
 
+  it('leaves runs refused by the work-dir lock out of the trend: they measured nothing', () => {
+    const history = earlierRuns([{}, {}]);
+    history[1] = { ...history[1]!, status: 'failure', refused: true, archiveBytes: 0, schemas: [] };
+    const text = buildSummary(sampleReport(), { history });
+    expect(text).toContain('x-axis ["11-19", "11-21"]');
+  });
+
+  it('puts a run log or report that log-dir could not take at the top, as a warning', () => {
+    const message =
+      'log-dir: the report could not be written (/logs/x.report.json): ENOSPC: no space left on device';
+    const r = sampleReport({
+      status: 'success',
+      findings: [{ severity: 'warning', code: 'LOG-DIR', message, advice: 'Free space in log-dir.' }],
+    });
+    const lines = buildSummary(r).split('\n');
+    const warning = lines.indexOf('> [!WARNING]');
+    expect(warning).toBeGreaterThan(0);
+    expect(warning).toBeLessThan(5);
+    expect(lines[warning + 1]).toContain('no space left on device');
+  });
+
   it('labels runs of the same day with their time, and escapes nothing into the chart', () => {
     const now = sampleReport();
     const history = earlierRuns([{}]).map((e) => ({ ...e, startedAt: '2026-11-21T00:10:00.000Z' }));

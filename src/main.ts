@@ -2,8 +2,7 @@
 // The one `catch` that fails the step lives here. SIGINT/SIGTERM (a cancelled workflow) abort the pipeline: the
 // running Data Pump job is stopped on the server and the run is reported as cancelled before the runner kills us.
 import * as core from '@actions/core';
-import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { createOracleDatabase, type OracleDatabase } from './database/database.js';
@@ -13,6 +12,7 @@ import { runBackup, type JobEvent } from './pipeline.js';
 import { buildEmail, databaseName, sendEmail, shouldSend } from './report/email.js';
 import { sizeChangeMessage, sizeChanges } from './report/history.js';
 import type { ReportLanguage } from './report/i18n.js';
+import { freeRunFilePaths, runFileStem, runFileTag, writeRunFiles } from './report/run-files.js';
 import { RunLog } from './report/run-log.js';
 import { buildSummary } from './report/summary.js';
 import type { RunReport } from './run-report.js';
@@ -137,38 +137,21 @@ export async function run(): Promise<void> {
     history?.warnings.forEach((m) => log.warn(m));
     for (const change of sizeChanges(report, history?.runs ?? [])) log.warn(sizeChangeMessage(change));
 
-    const tokens = makeNameTokens(started, runId);
-    const stem = `oracle-backup_${tokens.date}_${tokens.time}`;
     // dump-path may have been looked up in the database, and work-dir and log-dir with it.
     const logDir = report.paths?.logDir || settings.logDir;
+    const stem = runFileStem('oracle-backup', makeNameTokens(started, runId), thisRunFileTag());
     if (logDir) {
-      report.logPath = path.join(logDir, `${stem}.log`);
-      report.reportPath = path.join(logDir, `${stem}.report.json`);
+      // Provisional names for the e-mail, which names the run log; the files claim theirs when they are written.
+      const names = await freeRunFilePaths(logDir, stem);
+      report.logPath = names.log;
+      report.reportPath = names.report;
     }
     // Before the report and log are written, so both record whether the e-mail went out. A cancelled run has
     // seconds before the runner kills it: no e-mail (whoever cancelled it knows), the report and summary at once.
     if (settings.smtp && report.cancelled) log.info('e-mail report not sent: the run was cancelled');
     else if (settings.smtp) await emailReport(settings.smtp, settings.reportLanguage, report, log);
     log.info(memoryLine(memory.stop()));
-    try {
-      if (!logDir || !report.reportPath || !report.logPath)
-        throw new Error('log-dir is not known: dump-path could not be looked up');
-      await mkdir(logDir, { recursive: true });
-      await writeFile(report.reportPath, log.scrub(JSON.stringify(report, null, 2)) + '\n');
-      log.info(`report: ${report.reportPath}`);
-      log.info(`run log: ${report.logPath}`);
-      await writeFile(report.logPath, log.text());
-    } catch (error) {
-      log.error(
-        `could not write the run log or report in ${logDir || 'log-dir'}: ${(error as Error).message}`,
-      );
-      report.findings.push({
-        severity: 'error',
-        code: 'LOG-DIR',
-        message: `run log not written: ${(error as Error).message}`,
-        advice: 'Make log-dir writable for the runner account.',
-      });
-    }
+    await writeRunLogAndReport(report, logDir, stem, log);
     const summary = buildSummary(report, {
       lang: settings.reportLanguage,
       history: history?.runs,
@@ -250,6 +233,54 @@ async function emailReport(
   }
 }
 
+/** The workflow run and attempt, or outside Actions this process and a random part. */
+function thisRunFileTag(): string {
+  return runFileTag(process.env, process.pid, randomBytes(3).toString('hex'));
+}
+
+/**
+ * Writes the report JSON and the run log into log-dir under names no other run holds. The backup does not depend
+ * on them, so the status stays: a file that cannot be written (a full or read-only log-dir) is a warning in the
+ * log, the annotations and at the top of the summary, and its path is dropped, so that no output names a missing,
+ * empty or partial file.
+ */
+async function writeRunLogAndReport(
+  report: RunReport,
+  logDir: string | undefined,
+  stem: string,
+  log: RunLog,
+): Promise<void> {
+  const written = await writeRunFiles(logDir, stem, {
+    report: (paths) => {
+      report.logPath = paths.log;
+      report.reportPath = paths.report;
+      return log.scrub(JSON.stringify(report, null, 2)) + '\n';
+    },
+    log: (paths, reportWritten) => {
+      if (reportWritten) log.info(`report: ${paths.report}`);
+      log.info(`run log: ${paths.log}`);
+      return log.text();
+    },
+    onProblem: (what, where, error) => runFileNotWritten(report, log, what, where, error),
+  });
+  report.reportPath = written.report;
+  report.logPath = written.log;
+}
+
+/** A file log-dir could not take: a warning and a finding, so the summary says it at the top. */
+function runFileNotWritten(report: RunReport, log: RunLog, what: string, where: string, error: Error): void {
+  const message =
+    `log-dir: ${what} could not be written (${where}): ${error.message}. ` +
+    'The backup itself is not affected.';
+  log.warn(message);
+  report.findings.push({
+    severity: 'warning',
+    code: 'LOG-DIR',
+    message,
+    advice: 'Free space in log-dir (or point log-dir elsewhere) and make it writable for the runner account.',
+  });
+}
+
 async function publish(report: RunReport, summary: string): Promise<void> {
   const goodArchives = report.archives.filter((a) => a.verified);
   core.setOutput('status', report.status);
@@ -257,6 +288,7 @@ async function publish(report: RunReport, summary: string): Promise<void> {
   core.setOutput('archive-sha256', goodArchives.map((a) => a.sha256).join('\n'));
   core.setOutput('manifest', goodArchives.map((a) => a.manifestPath).join('\n'));
   core.setOutput('report', report.reportPath ?? '');
+  core.setOutput('log', report.logPath ?? '');
   core.setOutput('bytes-exported', String(report.bytesExported));
   core.setOutput('bytes-archived', String(report.bytesArchived));
   core.setOutput('duration-seconds', String(Math.round(report.durationMs / 1000)));
@@ -287,7 +319,8 @@ async function reportConfigurationFailure(
   ];
   core.setOutput('status', 'failure');
   core.setOutput('duration-seconds', String(Math.round((finished.getTime() - started.getTime()) / 1000)));
-  for (const name of ['archives', 'archive-sha256', 'manifest', 'report', 'scn']) core.setOutput(name, '');
+  for (const name of ['archives', 'archive-sha256', 'manifest', 'report', 'log', 'scn'])
+    core.setOutput(name, '');
   core.setOutput('bytes-exported', '0');
   core.setOutput('bytes-archived', '0');
   await writeSummary(lines.join('\n') + '\n');

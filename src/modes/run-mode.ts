@@ -1,9 +1,10 @@
 // `mode: verify` and `mode: monitor` as steps: read the backups at the destinations (no database, no export),
 // then report like a backup run does — run log, report JSON, summary, outputs, e-mail — and fail per fail-on.
 import * as core from '@actions/core';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { sendEmail, shouldSend } from '../report/email.js';
+import { freeRunFilePaths, runFileStem, runFileTag, writeRunFiles } from '../report/run-files.js';
 import { RunLog } from '../report/run-log.js';
 import type { ModeRunSettings } from '../settings/settings.js';
 import { makeNameTokens } from '../settings/names.js';
@@ -51,32 +52,36 @@ export async function runModeStep(
   }
   log.info(renderModeText(result));
 
-  const tokens = makeNameTokens(started, runId);
-  const stem = `oracle-backup-${settings.mode}_${tokens.date}_${tokens.time}`;
-  const reportPath = path.join(settings.logDir, `${stem}.report.json`);
-  const logPath = path.join(settings.logDir, `${stem}.log`);
+  const stem = runFileStem(
+    `oracle-backup-${settings.mode}`,
+    makeNameTokens(started, runId),
+    runFileTag(process.env, process.pid, randomBytes(3).toString('hex')),
+  );
+  // Provisional names for the e-mail, which names the run log; the files claim theirs when they are written.
+  const provisional = await freeRunFilePaths(settings.logDir, stem);
   if (settings.smtp && shouldSend(settings.smtp.emailOn, result.status)) {
     const sent = await sendEmail(
       settings.smtp,
       buildModeEmail(result, {
         runLogText: log.text(),
-        runLogName: path.basename(logPath),
+        runLogName: path.basename(provisional.log),
         scrub: (text) => log.scrub(text),
       }),
     );
     if (sent.ok) log.info(`e-mail report sent to ${settings.smtp.to.join(', ')}`);
     else log.error(`e-mail report not sent: ${sent.error}`);
   }
-  try {
-    await mkdir(settings.logDir, { recursive: true });
-    await writeFile(reportPath, log.scrub(JSON.stringify(result, null, 2)) + '\n');
-    await writeFile(logPath, log.text());
-  } catch (error) {
-    log.error(`could not write the run log or report in ${settings.logDir}: ${(error as Error).message}`);
-  }
+  // The result was read at the destinations: a log-dir that cannot take the files is a warning, not a failure.
+  const written = await writeRunFiles(settings.logDir, stem, {
+    report: () => log.scrub(JSON.stringify(result, null, 2)) + '\n',
+    log: () => log.text(),
+    onProblem: (what, where, error) =>
+      log.warn(`log-dir: ${what} could not be written (${where}): ${error.message}`),
+  });
 
   core.setOutput('status', result.status);
-  core.setOutput('report', reportPath);
+  core.setOutput('report', written.report ?? '');
+  core.setOutput('log', written.log ?? '');
   core.setOutput('duration-seconds', String(Math.round((clock().getTime() - started.getTime()) / 1000)));
   for (const name of ['archives', 'archive-sha256', 'manifest', 'scn']) core.setOutput(name, '');
   core.setOutput('bytes-exported', '0');

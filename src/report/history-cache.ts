@@ -16,6 +16,7 @@ import {
   mergeRuns,
   readHistoryFile,
   runsOf,
+  withHistoryLock,
   writeHistoryFile,
   type RunHistoryEntry,
 } from './history.js';
@@ -88,6 +89,11 @@ export interface LoadedHistory {
  * lacks). Never throws.
  */
 export async function loadHistory(options: HistoryOptions): Promise<LoadedHistory> {
+  // Restoring overwrites the file and the merge writes it back: another run's update in between would be lost.
+  return withHistoryLock(historyPath(options.workDir), () => loadHistoryLocked(options));
+}
+
+async function loadHistoryLocked(options: HistoryOptions): Promise<LoadedHistory> {
   const file = historyPath(options.workDir);
   const info: string[] = [];
   const notices: string[] = [];
@@ -153,21 +159,27 @@ export async function storeHistory(
 ): Promise<StoredHistory> {
   const file = historyPath(options.workDir);
   const result: StoredHistory = { runs: [], written: false, saved: false, info: [], warnings: [] };
-  const current = await readHistoryFile(file);
   if (options.report.dryRun) {
-    result.runs = runsOf(current.runs, options.connectString);
+    result.runs = runsOf((await readHistoryFile(file)).runs, options.connectString);
     result.info.push('run history: a dry run is not recorded');
     return result;
   }
-  const all = addRun(current.runs, options.report, options.runId);
-  result.runs = runsOf(all, options.connectString);
-  try {
-    await writeHistoryFile(file, all);
-    result.written = true;
-  } catch (error) {
-    result.warnings.push(`run history: cannot write ${file}: ${(error as Error).message}`);
-    return result;
-  }
+  // Read, add and write as one step, so a run ending at the same moment (one refused by the work-dir lock while
+  // the other finishes) adds its run to this file and does not write over it.
+  await withHistoryLock(file, async () => {
+    const all = addRun((await readHistoryFile(file)).runs, options.report, {
+      runId: options.runId,
+      attempt: options.attempt || '1',
+    });
+    result.runs = runsOf(all, options.connectString);
+    try {
+      await writeHistoryFile(file, all);
+      result.written = true;
+    } catch (error) {
+      result.warnings.push(`run history: cannot write ${file}: ${(error as Error).message}`);
+    }
+  });
+  if (!result.written) return result;
   if (!historyCacheAvailable(options.env)) {
     result.info.push(`run history: kept in ${file}; the Actions cache is not available here`);
     return result;

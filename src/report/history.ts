@@ -10,7 +10,7 @@
 //
 // The functions above the fs layer at the end are pure.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunReport } from '../run-report.js';
 import type { RunStatus, SchemaOutcome } from '../types.js';
@@ -33,6 +33,13 @@ export interface RunHistoryEntry {
   id: string;
   /** The workflow run id (GITHUB_RUN_ID), when there is one. */
   runId?: string;
+  /** Its attempt (GITHUB_RUN_ATTEMPT): a re-run keeps the run id. */
+  attempt?: string;
+  /**
+   * Set when the run was refused because another run held the work-dir lock: it exported nothing, so it is a
+   * record of its own and no point of the trend, never to be read as a failure of the run that held the lock.
+   */
+  refused?: true;
   /** A hash of the connect string (databaseKey): runs of other databases sharing the work-dir are told apart. */
   database: string;
   startedAt: string;
@@ -48,11 +55,18 @@ export function databaseKey(connectString: string): string {
   return createHash('sha256').update(connectString.trim()).digest('hex').slice(0, 16);
 }
 
+/** Whether the run was refused by the work-dir lock (another run was using the work-dir). */
+export function refusedByLock(report: RunReport): boolean {
+  return report.findings.some((f) => f.code === 'LOCKED');
+}
+
 /** The figures of one run, as the history keeps them. */
-export function historyEntry(report: RunReport, runId?: string): RunHistoryEntry {
+export function historyEntry(report: RunReport, runId?: string, attempt?: string): RunHistoryEntry {
   return {
     id: report.id,
     ...(runId ? { runId } : {}),
+    ...(runId && attempt ? { attempt } : {}),
+    ...(refusedByLock(report) ? { refused: true as const } : {}),
     database: databaseKey(report.database.connectString),
     startedAt: report.startedAt,
     status: report.status,
@@ -97,11 +111,11 @@ export function mergeRuns(
 export function addRun(
   runs: readonly RunHistoryEntry[],
   report: RunReport,
-  runId?: string,
+  run: { runId?: string; attempt?: string } = {},
   max = HISTORY_MAX_RUNS,
 ): RunHistoryEntry[] {
   if (report.dryRun) return [...runs];
-  return mergeRuns(runs, [historyEntry(report, runId)], max);
+  return mergeRuns(runs, [historyEntry(report, run.runId, run.attempt)], max);
 }
 
 /** The runs of one database, oldest first. */
@@ -132,11 +146,15 @@ function readEntry(value: unknown): RunHistoryEntry | undefined {
   if (Number.isNaN(Date.parse(r.startedAt)) || !STATUSES.includes(r.status as string)) return undefined;
   if (!isCount(r.durationMs) || !isCount(r.archiveBytes) || !Array.isArray(r.schemas)) return undefined;
   if (r.runId !== undefined && !isText(r.runId, 100)) return undefined;
+  if (r.attempt !== undefined && !isText(r.attempt, 20)) return undefined;
+  if (r.refused !== undefined && r.refused !== true) return undefined;
   const schemas = r.schemas.map(readSchema);
   if (schemas.some((s) => s === undefined)) return undefined;
   return {
     id: r.id,
     ...(r.runId !== undefined ? { runId: r.runId as string } : {}),
+    ...(r.attempt !== undefined ? { attempt: r.attempt as string } : {}),
+    ...(r.refused === true ? { refused: true as const } : {}),
     database: r.database,
     startedAt: r.startedAt,
     status: r.status as RunStatus,
@@ -295,5 +313,50 @@ export async function writeHistoryFile(file: string, runs: readonly RunHistoryEn
     await rename(temp, file);
   } finally {
     await rm(temp, { force: true }).catch(() => undefined);
+  }
+}
+
+/** How long a run waits for another run's update of the history file to end. */
+const HISTORY_LOCK_WAIT_MS = 10_000;
+/** A lock this old was left by a killed run (an update takes milliseconds). */
+const HISTORY_LOCK_STALE_MS = 60_000;
+
+/**
+ * Runs `update` (a read, merge and write of the history file) while holding `<file>.lock`, created exclusively. Runs
+ * sharing work-dir can end at the same moment, one of them refused by the work-dir lock the other holds: without
+ * this, both read the same file and the later write drops the other's run. A stale lock is taken over; after
+ * `waitMs` the update goes ahead without the lock (the history is a convenience: a lost point beats a stuck run),
+ * and so it does where the lock cannot be created at all.
+ */
+export async function withHistoryLock<T>(
+  file: string,
+  update: () => Promise<T>,
+  waitMs = HISTORY_LOCK_WAIT_MS,
+): Promise<T> {
+  const lock = `${file}.lock`;
+  const held = await takeHistoryLock(lock, Date.now() + waitMs);
+  try {
+    return await update();
+  } finally {
+    if (held) await rm(lock, { force: true }).catch(() => undefined);
+  }
+}
+
+async function takeHistoryLock(lock: string, deadline: number): Promise<boolean> {
+  await mkdir(path.dirname(lock), { recursive: true }).catch(() => undefined);
+  for (;;) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+    }
+    const age = await stat(lock).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
+    if (age > HISTORY_LOCK_STALE_MS) await rm(lock, { force: true }).catch(() => undefined);
+    else if (Date.now() >= deadline) return false;
+    else await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

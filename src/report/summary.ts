@@ -7,6 +7,7 @@ import { adviceFor } from './advice.js';
 import { archiveShare, copyCheck, destinationKind, schemasOk } from './figures.js';
 import { reportProblems } from './problems.js';
 import {
+  refusedByLock,
   sizeChanges,
   SIZE_ALERT_THRESHOLD,
   type RunHistoryEntry,
@@ -232,9 +233,20 @@ function headSection(report: RunReport, lang: ReportLanguage, timeZone?: string)
     `## ${title}`,
     ...(report.statusReason ? [paragraph(clip(report.statusReason, CLIP.reason))] : []),
     ...(report.dryRun ? [`🧪 ${md(lang, 'banner.dryRun')}`] : []),
+    ...runFileWarnings(report),
     facts.join(' · '),
     ...exportFacts(report),
   ];
+}
+
+/**
+ * A run log or report that log-dir could not take (full, read-only), at the top: the backup may be good and the step
+ * green, yet the files someone would look for are not there. In English, as exportFacts below.
+ */
+function runFileWarnings(report: RunReport): string[] {
+  return report.findings
+    .filter((f) => f.code === 'LOG-DIR')
+    .map((f) => `> [!WARNING]\n> ⚠️ ${escapeMarkdown(clip(f.message, CLIP.message))}`);
 }
 
 /**
@@ -455,13 +467,14 @@ function trendSection(
   history: readonly RunHistoryEntry[],
   timeZone?: string,
 ): string[] {
+  // A run refused by the work-dir lock measured nothing: drawn, it would look like a failed backup.
   const earlier = history
-    .filter((r) => r.id !== report.id)
+    .filter((r) => r.id !== report.id && !r.refused)
     .map((r): TrendPoint => ({ ...r, current: false }))
     .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
   const points: TrendPoint[] = [
     ...earlier,
-    ...(report.dryRun
+    ...(report.dryRun || refusedByLock(report)
       ? []
       : [
           {

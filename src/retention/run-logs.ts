@@ -1,11 +1,16 @@
-// Removes old run logs from log-dir: only `oracle-backup_YYYY-MM-DD_HHmmss.log` / `.report.json`, the names the
-// action gives them, dated by that name (file times change when logs are copied or restored).
+// Removes old run logs from log-dir: only the names the action gives its run logs and reports (report/run-files.ts),
+// `oracle-backup[-verify|-monitor]_YYYY-MM-DD_HHmmss_<run tag>[_<n>].log` / `.report.json`, and the older
+// `oracle-backup_YYYY-MM-DD_HHmmss.log` without a tag, dated by that name (file times change when logs are copied
+// or restored). Anything else in log-dir (Oracle logs, a user's files, files of other tools) is never touched.
 import { removeFile } from '../deletion.js';
+import { RUN_FILE_TAG_PATTERN } from '../report/run-files.js';
 import type { BackupPlace } from './place.js';
 
 const DAY_MS = 86_400_000;
-export const RUN_LOG_RE =
-  /^oracle-backup_(\d{4})-(\d{2})-(\d{2})_(\d{2})(\d{2})(\d{2})\.(?:log|report\.json)$/;
+export const RUN_LOG_RE = new RegExp(
+  String.raw`^oracle-backup(?:-verify|-monitor)?_(\d{4})-(\d{2})-(\d{2})_(\d{2})(\d{2})(\d{2})` +
+    String.raw`(?:_${RUN_FILE_TAG_PATTERN}(?:_[1-9]\d*)?)?\.(?:log|report\.json)$`,
+);
 
 export interface RunLogOptions {
   now: Date;
