@@ -2,8 +2,9 @@
 // uploads, spools, old backup sets, old run logs. The rule:
 //
 //   A file is removed only when
-//   1. this run made it: a temporary file whose name carries this host and this process, or an export file
-//      (dump, Oracle log) whose name carries this run's tag; or
+//   1. this run made it: a temporary file whose name carries this host and this process, an export file
+//      (dump, Oracle log) whose name carries this run's tag, or a name this run claimed by creating it empty (still
+//      empty); or
 //   2. it is a temporary file of this action whose writer is provably gone: written on this host by a process that
 //      no longer exists (or, for the names earlier versions gave them in work-dir, found by the run that holds
 //      work-dir's lock); or
@@ -15,7 +16,7 @@
 //
 // Callers pass the ground they remove a file on; a ground that does not hold for the name is refused with an
 // error, so a mistake elsewhere keeps a file instead of losing one.
-import { unlink } from 'node:fs/promises';
+import { lstat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { exportTagOf, HOST_ID, isLegacyWorkDirTemporary, temporaryWriter } from './temporary-names.js';
 
@@ -24,6 +25,8 @@ export type Ground =
   | { kind: 'own-temporary' }
   /** An export file (dump or Oracle log) of this run, by its tag. */
   | { kind: 'own-export'; runTag: string }
+  /** A name this run claimed by creating the file empty and exclusively; it goes only while still empty. */
+  | { kind: 'own-claim' }
   /** A temporary file of this action whose writer is gone. */
   | { kind: 'orphaned-temporary' }
   /** A temporary file named as earlier versions did, found in work-dir by the run holding its lock. */
@@ -42,6 +45,8 @@ export interface Removable {
   /** Where it is, for messages. */
   where: string;
   unlink(): Promise<void>;
+  /** Its size now (undefined when it is not a plain file); needed for the `own-claim` ground. */
+  size?(): Promise<number | undefined>;
 }
 
 export class RemovalRefused extends Error {}
@@ -57,6 +62,11 @@ export function localFile(file: string): Removable {
       unlink(file).catch((error: unknown) => {
         if (!isMissing(error)) throw error;
       }),
+    size: () =>
+      lstat(file).then(
+        (stats) => (stats.isFile() ? stats.size : undefined),
+        () => undefined,
+      ),
   };
 }
 
@@ -91,6 +101,8 @@ export function groundFails(name: string, ground: Ground): string | undefined {
         return `its writer (process ${writer.pid}) may still be running`;
       return undefined;
     }
+    case 'own-claim':
+      return undefined; // checked against the file itself in removeFile
     case 'legacy-temporary':
       return isLegacyWorkDirTemporary(name) ? undefined : 'it is not a temporary file of an earlier version';
     case 'superseded': {
@@ -106,7 +118,9 @@ export function groundFails(name: string, ground: Ground): string | undefined {
 
 /** Removes `file` on `ground`; throws RemovalRefused (and removes nothing) when the ground does not hold. */
 export async function removeFile(file: Removable, ground: Ground): Promise<void> {
-  const refused = groundFails(file.name, ground);
+  let refused = groundFails(file.name, ground);
+  if (ground.kind === 'own-claim' && (await file.size?.()) !== 0)
+    refused = 'it is no longer the empty file this run claimed';
   if (refused !== undefined) throw new RemovalRefused(`${file.name} in ${file.where} was kept: ${refused}`);
   await file.unlink();
 }

@@ -4,8 +4,10 @@
 // another run holds, and moves to the next suffix instead. The text is written under a temporary name and renamed
 // over the claim once complete, so a final name never holds a partial file; a file that could not be written is
 // removed, claim and all, and its path is not given out.
-import { lstat, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { localFile, removeFile } from '../deletion.js';
+import { temporaryPath } from '../temporary-names.js';
 import type { NameTokens } from '../types.js';
 
 type Env = Record<string, string | undefined>;
@@ -82,7 +84,7 @@ export async function claimRunFiles(dir: string, stem: string): Promise<RunFileP
     try {
       claimedLog = await claim(paths.log);
     } finally {
-      if (!claimedLog) await rm(paths.report, { force: true });
+      if (!claimedLog) await releaseRunFile(paths.report);
     }
     if (claimedLog) return paths;
   }
@@ -91,7 +93,7 @@ export async function claimRunFiles(dir: string, stem: string): Promise<RunFileP
 
 /** Gives back a claimed name that will not be written, so no empty file stays behind. */
 export async function releaseRunFile(file: string): Promise<void> {
-  await rm(file, { force: true }).catch(() => undefined);
+  await removeFile(localFile(file), { kind: 'own-claim' }).catch(() => undefined);
 }
 
 /**
@@ -99,15 +101,12 @@ export async function releaseRunFile(file: string): Promise<void> {
  * On failure (a full disk) the temporary file and the claim are removed and the error is thrown.
  */
 export async function writeClaimedRunFile(file: string, text: string): Promise<void> {
-  const temp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}-${Date.now().toString(36)}.tmp`,
-  );
+  const temp = temporaryPath(file);
   try {
     await writeFile(temp, text, { flag: 'wx' });
     await rename(temp, file);
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
+    await removeFile(localFile(temp), { kind: 'own-temporary' }).catch(() => undefined);
     await releaseRunFile(file);
     throw error;
   }
