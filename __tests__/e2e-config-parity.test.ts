@@ -92,7 +92,8 @@ function normaliser(side: { s: Scenario; remote: string }): (text: string) => st
       .replace(RUNNER_TEMP_RE, '<runner-temp>')
       .replace(/\d{4}-\d{2}-\d{2}_\d{6}/g, '<date>_<time>')
       .replace(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/g, '<date> <time>')
-      .replace(/\bOBA_([A-Z0-9]+)_\d{10}\b/g, 'OBA_$1_<run>');
+      .replace(/\bOBA_([A-Z0-9]+)_\d{10}\b/g, 'OBA_$1_<run>')
+      .replace(/\.oba-\d+-\d+-[0-9a-f]{6}\./g, '.oba-<tag>.');
 }
 
 describe.skipIf(unavailable !== undefined && !process.env.CI)(

@@ -138,6 +138,35 @@ describe('cancelling keeps finished exports', () => {
   });
 });
 
+describe('cancelling while the only schema is archived', () => {
+  it('SIGINT after HORIZONTE: succeeded keeps the finished export and says where; nothing half-written stays', async () => {
+    const s = await scenario(
+      { HORIZONTE: { behavior: 'success', tables: 4, bytes: 96 * 1024 * 1024 } },
+      { 'archive-password': '', 'compression-level': '9' },
+    );
+    const action = await startAction(s);
+    for (let i = 0; i < 2000 && !/HORIZONTE: succeeded/.test(action.output()); i++) await sleep(10);
+    action.child.kill('SIGINT');
+    const result = await action.finished();
+    expect(result.stdout).toMatch(/HORIZONTE: succeeded/);
+    expect(result.outputs.status).toBe('failure');
+    const report = JSON.parse(await readFile(result.outputs.report!, 'utf8'));
+    expect(report.cancelled).toEqual({ signal: 'SIGINT', during: 'archiving' });
+    const dumps = (await names(s.dumpDir)).filter((n) => n.endsWith('.dmp'));
+    expect(dumps).toEqual([expect.stringMatching(/^HORIZONTE_\d{4}-\d\d-\d\d_\d{6}\.dmp$/)]);
+    expect(report.statusReason).toContain(
+      `finished exports kept: HORIZONTE (${path.join(s.dumpDir, dumps[0]!)})`,
+    );
+    for (const dir of [s.workDir, s.shareDir]) {
+      expect(await zips(dir), dir).toEqual([]);
+      expect(
+        (await hidden(dir)).filter((n) => n.includes('.oba-')),
+        dir,
+      ).toEqual([]);
+    }
+  });
+});
+
 describe('retention after partial runs (keep-min 1, keep-max 1, retention-days 0)', () => {
   it('keeps the newest complete set of each schema in work-dir and copy-to, named as such', async () => {
     const inputs = { 'keep-min': '1', 'keep-max': '1', 'retention-days': '0', 'archive-password': '' };

@@ -13,13 +13,15 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
 var core = __webpack_require__(33838);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __webpack_require__(51455);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(77598);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(76760);
 var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/report/email.ts
 var email = __webpack_require__(36142);
+// EXTERNAL MODULE: ./src/report/run-files.ts
+var run_files = __webpack_require__(26753);
 // EXTERNAL MODULE: ./src/report/run-log.ts
 var run_log = __webpack_require__(41992);
 // EXTERNAL MODULE: ./src/settings/names.ts
@@ -34,10 +36,10 @@ var sets = __webpack_require__(87745);
 var format = __webpack_require__(12011);
 // EXTERNAL MODULE: ./src/settings/parse.ts
 var parse = __webpack_require__(66894);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __webpack_require__(51455);
 // EXTERNAL MODULE: ./src/deliver/folder.ts
 var folder = __webpack_require__(58077);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(77598);
 // EXTERNAL MODULE: ./src/deliver/sftp-session.ts
 var sftp_session = __webpack_require__(99609);
 ;// CONCATENATED MODULE: ./src/deliver/sftp-download.ts
@@ -238,7 +240,7 @@ async function openModePlace(target, options = {}) {
     if (target.kind === 'folder') {
         // A folder place lists a missing folder as empty; here that is worth saying (a share not mounted).
         const stats = await (0,promises_.stat)(target.folder).catch((error) => {
-            throw new Error((0,folder/* describeFolderError */.I)(target.folder, error));
+            throw new Error((0,folder/* describeFolderError */.Ik)(target.folder, error));
         });
         if (!stats.isDirectory())
             throw new Error(`${target.folder} is not a folder`);
@@ -925,6 +927,7 @@ async function verifySet(opened, set, tempDir, options, log) {
 
 
 
+
 async function runModeStep(settings, secrets, warnings, started, runId) {
     const clock = () => new Date();
     const log = new run_log/* RunLog */.s(secrets, clock, (level, message) => {
@@ -959,14 +962,13 @@ async function runModeStep(settings, secrets, warnings, started, runId) {
         result = await runMonitorMode({ places, maxAgeMs: settings.modes.maxAgeMs, log: info });
     }
     log.info(renderModeText(result));
-    const tokens = (0,names/* makeNameTokens */.c0)(started, runId);
-    const stem = `oracle-backup-${settings.mode}_${tokens.date}_${tokens.time}`;
-    const reportPath = external_node_path_default().join(settings.logDir, `${stem}.report.json`);
-    const logPath = external_node_path_default().join(settings.logDir, `${stem}.log`);
+    const stem = (0,run_files/* runFileStem */.ZY)(`oracle-backup-${settings.mode}`, (0,names/* makeNameTokens */.c0)(started, runId), (0,run_files/* runFileTag */.u8)(process.env, process.pid, (0,external_node_crypto_.randomBytes)(3).toString('hex')));
+    // Provisional names for the e-mail, which names the run log; the files claim theirs when they are written.
+    const provisional = await (0,run_files/* freeRunFilePaths */.kW)(settings.logDir, stem);
     if (settings.smtp && (0,email/* shouldSend */.kD)(settings.smtp.emailOn, result.status)) {
         const sent = await (0,email/* sendEmail */.ZM)(settings.smtp, buildModeEmail(result, {
             runLogText: log.text(),
-            runLogName: external_node_path_default().basename(logPath),
+            runLogName: external_node_path_default().basename(provisional.log),
             scrub: (text) => log.scrub(text),
         }));
         if (sent.ok)
@@ -974,16 +976,15 @@ async function runModeStep(settings, secrets, warnings, started, runId) {
         else
             log.error(`e-mail report not sent: ${sent.error}`);
     }
-    try {
-        await (0,promises_.mkdir)(settings.logDir, { recursive: true });
-        await (0,promises_.writeFile)(reportPath, log.scrub(JSON.stringify(result, null, 2)) + '\n');
-        await (0,promises_.writeFile)(logPath, log.text());
-    }
-    catch (error) {
-        log.error(`could not write the run log or report in ${settings.logDir}: ${error.message}`);
-    }
+    // The result was read at the destinations: a log-dir that cannot take the files is a warning, not a failure.
+    const written = await (0,run_files/* writeRunFiles */.ak)(settings.logDir, stem, {
+        report: () => log.scrub(JSON.stringify(result, null, 2)) + '\n',
+        log: () => log.text(),
+        onProblem: (what, where, error) => log.warn(`log-dir: ${what} could not be written (${where}): ${error.message}`),
+    });
     core/* setOutput */.uH('status', result.status);
-    core/* setOutput */.uH('report', reportPath);
+    core/* setOutput */.uH('report', written.report ?? '');
+    core/* setOutput */.uH('log', written.log ?? '');
     core/* setOutput */.uH('duration-seconds', String(Math.round((clock().getTime() - started.getTime()) / 1000)));
     for (const name of ['archives', 'archive-sha256', 'manifest', 'scn'])
         core/* setOutput */.uH(name, '');

@@ -65,6 +65,10 @@ const actionsHistoryCache = {
  * lacks). Never throws.
  */
 async function loadHistory(options) {
+    // Restoring overwrites the file and the merge writes it back: another run's update in between would be lost.
+    return (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .withHistoryLock */ ._e)((0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .historyPath */ .ae)(options.workDir), () => loadHistoryLocked(options));
+}
+async function loadHistoryLocked(options) {
     const file = (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .historyPath */ .ae)(options.workDir);
     const info = [];
     const notices = [];
@@ -114,22 +118,29 @@ async function loadHistory(options) {
 async function storeHistory(options) {
     const file = (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .historyPath */ .ae)(options.workDir);
     const result = { runs: [], written: false, saved: false, info: [], warnings: [] };
-    const current = await (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .readHistoryFile */ .tG)(file);
     if (options.report.dryRun) {
-        result.runs = (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .runsOf */ .ky)(current.runs, options.connectString);
+        result.runs = (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .runsOf */ .ky)((await (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .readHistoryFile */ .tG)(file)).runs, options.connectString);
         result.info.push('run history: a dry run is not recorded');
         return result;
     }
-    const all = (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .addRun */ .Z)(current.runs, options.report, options.runId);
-    result.runs = (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .runsOf */ .ky)(all, options.connectString);
-    try {
-        await (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .writeHistoryFile */ .U4)(file, all);
-        result.written = true;
-    }
-    catch (error) {
-        result.warnings.push(`run history: cannot write ${file}: ${error.message}`);
+    // Read, add and write as one step, so a run ending at the same moment (one refused by the work-dir lock while
+    // the other finishes) adds its run to this file and does not write over it.
+    await (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .withHistoryLock */ ._e)(file, async () => {
+        const all = (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .addRun */ .Z)((await (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .readHistoryFile */ .tG)(file)).runs, options.report, {
+            runId: options.runId,
+            attempt: options.attempt || '1',
+        });
+        result.runs = (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .runsOf */ .ky)(all, options.connectString);
+        try {
+            await (0,_history_js__WEBPACK_IMPORTED_MODULE_3__/* .writeHistoryFile */ .U4)(file, all);
+            result.written = true;
+        }
+        catch (error) {
+            result.warnings.push(`run history: cannot write ${file}: ${error.message}`);
+        }
+    });
+    if (!result.written)
         return result;
-    }
     if (!historyCacheAvailable(options.env)) {
         result.info.push(`run history: kept in ${file}; the Actions cache is not available here`);
         return result;

@@ -1146,8 +1146,9 @@ async function keepCancelledFiles(
 ): Promise<void> {
   const keptLogs = await keepOracleLogs(settings, report, log);
   for (const schema of report.schemas) {
-    if (schema.oracleLog && keptLogs.has(schema.oracleLog))
-      await removeOwnExportFile(schema.oracleLog, tag, log);
+    const copy = schema.oracleLog && keptLogs.get(schema.oracleLog);
+    if (schema.oracleLog && copy && (await removeOwnExportFile(schema.oracleLog, tag, log)))
+      schema.oracleLog = copy;
     if (schema.outcome === 'failed' || schema.dumpFiles.length === 0) continue;
     await keepExportFiles(
       settings,
@@ -1161,18 +1162,20 @@ async function keepCancelledFiles(
   }
 }
 
-/** Copies each schema's Oracle log to log-dir under its final name; returns the logs that were copied. */
-async function keepOracleLogs(settings: Settings, report: RunReport, log: RunLog): Promise<Set<string>> {
+/** Copies each schema's Oracle log to log-dir under its final name; returns each copied log's copy. */
+async function keepOracleLogs(
+  settings: Settings,
+  report: RunReport,
+  log: RunLog,
+): Promise<Map<string, string>> {
   await mkdir(settings.logDir, { recursive: true }).catch(() => undefined);
-  const kept = new Set<string>();
+  const kept = new Map<string, string>();
   for (const schema of report.schemas) {
     if (!schema.oracleLog) continue;
+    const copy = path.join(settings.logDir, finalExportName(path.basename(schema.oracleLog)));
     try {
-      await copyFile(
-        schema.oracleLog,
-        path.join(settings.logDir, finalExportName(path.basename(schema.oracleLog))),
-      );
-      kept.add(schema.oracleLog);
+      await copyFile(schema.oracleLog, copy);
+      kept.set(schema.oracleLog, copy);
     } catch (error) {
       log.warn(`could not keep ${schema.oracleLog} in log-dir: ${(error as Error).message}`);
     }
@@ -1685,16 +1688,12 @@ async function settleExportFiles(
       }
       log.info(`removed the dump files of ${schema.name}: they are safely archived`);
     } else if (finished) await keepExportFiles(settings, schema, tag, log, 'not safely archived');
-    if (
-      schema.oracleLog &&
-      keptLogs.has(schema.oracleLog) &&
-      (safe.has(schema.name) || schema.outcome === 'failed')
-    )
-      await tryRemoveFile(
-        localFile(schema.oracleLog),
-        { kind: 'own-export', runTag: tag },
-        cannotRemove(schema.oracleLog),
-      );
+    const copy = schema.oracleLog && keptLogs.get(schema.oracleLog);
+    if (schema.oracleLog && copy && (safe.has(schema.name) || schema.outcome === 'failed')) {
+      const ground = { kind: 'own-export', runTag: tag } as const;
+      if (await tryRemoveFile(localFile(schema.oracleLog), ground, cannotRemove(schema.oracleLog)))
+        schema.oracleLog = copy;
+    }
   }
 }
 
