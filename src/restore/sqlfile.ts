@@ -7,11 +7,13 @@
 // and the metadata can be read. Oracle does not read every row for SQLFILE, so the manifest's SHA-256 (checked again
 // by `mode: verify`) remains the proof that the bytes are unchanged since the export.
 import { createReadStream } from 'node:fs';
-import { access, constants, readFile, rm } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { localFile, removeFile } from '../deletion.js';
 import { expdpProcessRunner, type ExportRunner } from '../export/expdp-process.js';
 import { parseExpdpLog } from '../export/expdp-log.js';
+import { runTag, taggedExportName } from '../temporary-names.js';
 import { useridLine } from '../export/userid.js';
 import type { OracleMessage, ParsedExpdpLog, ProcessResult } from '../types.js';
 
@@ -306,8 +308,10 @@ export async function runSqlfileCheck(
   runner: ExportRunner = expdpProcessRunner,
 ): Promise<SqlfileCheckResult> {
   const base = request.jobName.toLowerCase();
-  const sqlFile = `${base}.sql`;
-  const logFile = `${base}_sqlfile.log`;
+  // Named for this check alone, so that removing them afterwards can never take a file of anyone else.
+  const tag = runTag(request.jobName, 'sql');
+  const sqlFile = taggedExportName(`${base}.sql`, tag);
+  const logFile = taggedExportName(`${base}_sqlfile.log`, tag);
   const sqlPath = path.join(request.dumpPath, sqlFile);
   const logPath = path.join(request.dumpPath, logFile);
   try {
@@ -363,8 +367,8 @@ export async function runSqlfileCheck(
     };
   } finally {
     if (!request.keepFiles) {
-      await rm(sqlPath, { force: true }).catch(() => undefined);
-      await rm(logPath, { force: true }).catch(() => undefined);
+      for (const file of [sqlPath, logPath])
+        await removeFile(localFile(file), { kind: 'own-export', runTag: tag }).catch(() => undefined);
     }
   }
 }
