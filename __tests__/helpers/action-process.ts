@@ -1,21 +1,22 @@
 // The bundled action as a process the test can signal (SIGINT, SIGKILL), and the post step run with its saved
 // state, as the runner does.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DIST_MAIN, DIST_POST, NODE24, parseCommandFile, runAction, type ActionRun } from './run-action.js';
+import {
+  DIST_MAIN,
+  DIST_POST,
+  NODE24,
+  parseCommandFile,
+  runAction,
+  runnerFiles,
+  type ActionRun,
+} from './run-action.js';
 import type { Scenario } from './scenario.js';
 
 /** The action under the given node, with a handle on the process (to signal it) and the runner's files. */
 export async function startAction(s: Scenario, node = NODE24, extraEnv: Record<string, string> = {}) {
-  const runnerDir = await mkdtemp(path.join(tmpdir(), 'oba-runner-'));
-  const files = {
-    GITHUB_OUTPUT: path.join(runnerDir, 'output'),
-    GITHUB_STEP_SUMMARY: path.join(runnerDir, 'summary.md'),
-    GITHUB_STATE: path.join(runnerDir, 'state'),
-  };
-  for (const file of Object.values(files)) await writeFile(file, '');
+  const { runnerDir, files } = await runnerFiles();
   const runnerTemp = path.join(runnerDir, 'temp');
   await mkdir(runnerTemp);
   const env: Record<string, string> = {

@@ -61,13 +61,11 @@ export function parseCommandFile(text: string): Record<string, string> {
   return result;
 }
 
-export async function runAction(options: {
-  inputs: Record<string, string>;
-  env?: Record<string, string>;
-  node?: string;
-  script?: string;
-  timeoutMs?: number;
-}): Promise<ActionRun> {
+/** A runner's folder with the command files @actions/core writes to, empty. */
+export async function runnerFiles(): Promise<{
+  runnerDir: string;
+  files: { GITHUB_OUTPUT: string; GITHUB_STEP_SUMMARY: string; GITHUB_STATE: string };
+}> {
   const runnerDir = await mkdtemp(path.join(tmpdir(), 'oba-runner-'));
   const files = {
     GITHUB_OUTPUT: path.join(runnerDir, 'output'),
@@ -75,6 +73,17 @@ export async function runAction(options: {
     GITHUB_STATE: path.join(runnerDir, 'state'),
   };
   for (const file of Object.values(files)) await writeFile(file, '');
+  return { runnerDir, files };
+}
+
+export async function runAction(options: {
+  inputs: Record<string, string>;
+  env?: Record<string, string>;
+  node?: string;
+  script?: string;
+  timeoutMs?: number;
+}): Promise<ActionRun> {
+  const { runnerDir, files } = await runnerFiles();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? runnerDir,
