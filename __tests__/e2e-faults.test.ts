@@ -1,0 +1,173 @@
+// Faults of the bundled action that the other end-to-end tests do not inject: SIGINT and kill -9 while the archive
+// goes to a real OpenSSH sshd, SIGINT while retention deletes, a read-only and a full copy-to folder. Each test
+// checks that no good data is lost, that the status is never `success` when something failed, and that the run
+// (or the post step) says what it kept where.
+import { chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { runPost, startAction } from './helpers/action-process.js';
+import { eventually } from './helpers/files.js';
+import { scenario, sha256, type Scenario } from './helpers/scenario.js';
+import { sshdUnavailableReason, startSshd, type TestSshd } from './helpers/sshd.js';
+
+const names = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).sort();
+const zips = async (dir: string) => (await names(dir)).filter((n) => n.endsWith('.zip'));
+const partials = async (dir: string) => (await names(dir)).filter((n) => n.includes('.oba-partial-'));
+
+/** Every archive at `dir` has its manifest beside it. */
+async function expectNoOrphanArchive(dir: string): Promise<void> {
+  const all = await names(dir);
+  for (const zip of all.filter((n) => n.endsWith('.zip'))) expect(all, dir).toContain(`${zip}.manifest.json`);
+}
+
+/**
+ * A test whose prerequisite (root, sshd) is missing: a failure in CI, where it must run; elsewhere a skip that
+ * says why.
+ */
+function requirePrerequisite(ctx: TestContext, reason: string | undefined): void {
+  if (reason === undefined) return;
+  if (process.env.CI) throw new Error(`${reason}; CI must run this test`);
+  ctx.skip(reason);
+}
+
+/** The verified set in work-dir: the archive whose SHA-256 the outputs give, with its manifest beside it. */
+async function expectVerifiedLocalSet(
+  s: Scenario,
+  outputs: Record<string, string>,
+): Promise<{ archive: string; manifest: Record<string, unknown> }> {
+  const archive = outputs.archives!;
+  expect(path.dirname(archive)).toBe(s.workDir);
+  expect(await sha256(archive)).toBe(outputs['archive-sha256']);
+  const manifest = JSON.parse(await readFile(`${archive}.manifest.json`, 'utf8'));
+  expect(manifest.archives[0].sha256).toBe(outputs['archive-sha256']);
+  await expectNoOrphanArchive(s.workDir);
+  return { archive, manifest };
+}
+
+const sshdUnavailable = sshdUnavailableReason();
+
+describe('interrupted SFTP uploads (a real OpenSSH sshd)', () => {
+  let sshd: TestSshd | undefined;
+  beforeAll(async () => {
+    if (sshdUnavailable === undefined) sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+
+  /** A run whose archive (stored, so big enough to be caught mid-upload) goes to sshd only, in its own folder. */
+  async function uploadScenario(folder: string): Promise<{ s: Scenario; remote: string }> {
+    const remote = path.join(sshd!.root, 'oracle', folder);
+    await mkdir(remote, { recursive: true });
+    await chown(path.dirname(remote), sshd!.uid, sshd!.gid);
+    await chown(remote, sshd!.uid, sshd!.gid);
+    const s = await scenario(
+      { HORIZONTE: { behavior: 'success', tables: 3, bytes: 64 * 1024 * 1024 } },
+      {
+        'archive-password': '',
+        'compression-level': '0',
+        'copy-to': '',
+        'sftp-host': sshd!.host,
+        'sftp-port': String(sshd!.port),
+        'sftp-username': sshd!.user,
+        'sftp-private-key': sshd!.keys.ed25519,
+        'sftp-fingerprint': sshd!.fingerprint,
+        'sftp-dir': remote,
+      },
+    );
+    return { s, remote };
+  }
+
+  it('SIGINT while the archive is uploaded: cancelled, the upload is finished and verified (no partial left), the local set and dump stay', async (ctx) => {
+    requirePrerequisite(ctx, sshdUnavailable);
+    const { s, remote } = await uploadScenario('cancelled');
+    const action = await startAction(s);
+    const uploading = await eventually(async () => (await partials(remote)).length > 0, 60_000);
+    action.child.kill('SIGINT');
+    const result = await action.finished();
+    expect(uploading).toBe(true);
+    const log = result.stdout;
+    // The signal came while the archive was on its way to the server.
+    const signalled = log.indexOf('SIGINT received: cancelling the run');
+    expect(signalled).toBeGreaterThan(log.indexOf('sftp: sending oracle-backup_'));
+    expect(signalled).toBeLessThan(log.search(/sftp: oracle-backup_\S+\.zip sent:/));
+
+    expect(result.outputs.status).toBe('failure');
+    const report = JSON.parse(await readFile(result.outputs.report!, 'utf8'));
+    expect(report.cancelled).toEqual({ signal: 'SIGINT', during: 'archiving' });
+    // A verified archive is data: it stays in work-dir with its manifest.
+    const { archive } = await expectVerifiedLocalSet(s, result.outputs);
+    const name = path.basename(archive);
+    // The upload is not stopped by the cancellation (it takes well under the runner's 10 s): it ends verified and
+    // renamed, manifest last, so the run itself leaves no partial upload behind and nothing half-written under a
+    // final name.
+    expect(await partials(remote)).toEqual([]);
+    expect(await names(remote)).toEqual([name, `${name}.manifest.json`]);
+    expect(await sha256(path.join(remote, name))).toBe(result.outputs['archive-sha256']);
+    expect(log).toMatch(/sftp .*cancelled.*: uploaded and verified/);
+    const sftp = report.archives[0].destinations.find((d: { kind: string }) => d.kind === 'sftp');
+    expect(sftp.ok).toBe(true);
+    // The finished export stays too, under its final name, and the run says where and why.
+    const dumps = (await names(s.dumpDir)).filter((n) => n.endsWith('.dmp'));
+    expect(dumps).toEqual([expect.stringMatching(/^HORIZONTE_\d{4}-\d\d-\d\d_\d{6}\.dmp$/)]);
+    const dump = path.join(s.dumpDir, dumps[0]!);
+    expect(log).toContain(
+      `HORIZONTE: kept dump file ${dump} (archived in ${name}, and the run was cancelled before its clean-up)`,
+    );
+    expect(report.statusReason).toBe(
+      `cancelled (SIGINT) during archiving; finished exports kept: HORIZONTE (${dump})`,
+    );
+
+    // The post step after the cancelled run sweeps the server and leaves the finished upload alone.
+    const post = await runPost(s, result.state, result.runnerTemp);
+    expect(post.exitCode).toBe(0);
+    expect(post.stdout).toContain('the main step was cancelled (SIGINT)');
+    expect(await names(remote)).toEqual([name, `${name}.manifest.json`]);
+    expect(await sha256(archive)).toBe(result.outputs['archive-sha256']);
+  }, 90_000);
+
+  it('kill -9 while the archive is uploaded: the post step removes that partial upload and no other file, the local set stays', async (ctx) => {
+    requirePrerequisite(ctx, sshdUnavailable);
+    const { s, remote } = await uploadScenario('killed');
+    // A hidden file of someone else, and a partial upload from another host (its writer may still be running):
+    // both owned by the SFTP user, so only the rule keeps them, not a permission.
+    const foreign = ['.dba-notes', '.oracle-backup_z.zip.oba-partial-00000000-1-00c0ffee'];
+    for (const name of foreign) {
+      await writeFile(path.join(remote, name), "not this run's");
+      await chown(path.join(remote, name), sshd!.uid, sshd!.gid);
+    }
+    const action = await startAction(s);
+    const uploading = await eventually(
+      async () => (await partials(remote)).some((n) => n.startsWith('.oracle-backup_2')),
+      60_000,
+    );
+    action.child.kill('SIGKILL');
+    const killed = await action.finished();
+    expect(uploading).toBe(true);
+    const left = (await partials(remote)).filter((n) => !foreign.includes(n));
+    expect(left).toEqual([
+      expect.stringMatching(/^\.oracle-backup_[\d_-]+\.zip\.oba-partial-[0-9a-f]{8}-\d+-[0-9a-f]{8}$/),
+    ]);
+    expect(left[0]).toContain(`-${action.child.pid}-`);
+    expect((await names(remote)).filter((n) => !n.startsWith('.'))).toEqual([]);
+
+    const post = await runPost(s, killed.state, killed.runnerTemp);
+    expect(post.exitCode).toBe(0);
+    expect(post.stdout).toContain('the main step ended before it finished its report (killed?)');
+    expect(post.stdout).toContain(`removed ${left[0]}, a temporary file of an interrupted run`);
+    expect(post.stdout).toContain(
+      `left ${foreign[1]} alone: it was written on another host, where its writer may still run`,
+    );
+    expect(await names(remote)).toEqual(foreign.sort());
+    // The archive was published in work-dir (manifest first) before the upload began: it stays, whole.
+    const local = await zips(s.workDir);
+    expect(local).toEqual([expect.stringMatching(/^oracle-backup_[\d_-]+\.zip$/)]);
+    await expectNoOrphanArchive(s.workDir);
+    const manifest = JSON.parse(await readFile(path.join(s.workDir, `${local[0]}.manifest.json`), 'utf8'));
+    expect(await sha256(path.join(s.workDir, local[0]!))).toBe(manifest.archives[0].sha256);
+    // The export was archived but not cleaned up: it stays, and the post step says where.
+    const dumps = (await names(s.dumpDir)).filter((n) => n.endsWith('.dmp'));
+    expect(dumps).toEqual([expect.stringMatching(/^HORIZONTE_[\w-]+\.oba-[\w-]+\.dmp$/)]);
+    expect(post.stdout).toContain(`kept ${path.join(s.dumpDir, dumps[0]!)}`);
+  }, 90_000);
+});
