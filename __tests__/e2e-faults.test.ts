@@ -2,12 +2,13 @@
 // goes to a real OpenSSH sshd, SIGINT while retention deletes, a read-only and a full copy-to folder. Each test
 // checks that no good data is lost, that the status is never `success` when something failed, and that the run
 // (or the post step) says what it kept where.
+import { execFileSync } from 'node:child_process';
 import { chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { runPost, startAction } from './helpers/action-process.js';
 import { eventually } from './helpers/files.js';
-import { scenario, sha256, type Scenario } from './helpers/scenario.js';
+import { run as runAction, scenario, sha256, type Scenario } from './helpers/scenario.js';
 import { sshdUnavailableReason, startSshd, type TestSshd } from './helpers/sshd.js';
 
 const names = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).sort();
@@ -170,4 +171,98 @@ describe('interrupted SFTP uploads (a real OpenSSH sshd)', () => {
     expect(dumps).toEqual([expect.stringMatching(/^HORIZONTE_[\w-]+\.oba-[\w-]+\.dmp$/)]);
     expect(post.stdout).toContain(`kept ${path.join(s.dumpDir, dumps[0]!)}`);
   }, 90_000);
+});
+
+describe('copy-to folders that cannot take the set', () => {
+  const mounts: string[] = [];
+  afterAll(() => {
+    for (const dir of mounts.reverse()) execFileSync('umount', [dir]);
+  });
+  const rootUnavailable = process.getuid?.() !== 0 ? 'this test mounts a tmpfs and needs root' : undefined;
+
+  /** A tmpfs of `size` at a fresh folder under the scenario's root, unmounted after the tests. */
+  async function tmpfs(s: Scenario, name: string, options: string): Promise<string> {
+    const dir = path.join(s.root, name);
+    await mkdir(dir);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+    mounts.push(dir);
+    return dir;
+  }
+
+  /** The set of this run: verified in work-dir, complete at `share`, and how the run reports `failed`. */
+  async function expectSetKeptBesides(
+    s: Scenario,
+    result: Awaited<ReturnType<typeof runAction>>,
+    failed: string,
+  ): Promise<{ name: string; error: string }> {
+    const { archive } = await expectVerifiedLocalSet(s, result.outputs);
+    const name = path.basename(archive);
+    expect(await names(s.shareDir)).toEqual([name, `${name}.manifest.json`]);
+    expect(await sha256(path.join(s.shareDir, name))).toBe(result.outputs['archive-sha256']);
+    const report = JSON.parse(await readFile(result.outputs.report!, 'utf8'));
+    const destinations = report.archives[0].destinations.map((d: Record<string, unknown>) => ({
+      kind: d.kind,
+      location: d.location,
+      ok: d.ok,
+    }));
+    expect(destinations).toEqual([
+      { kind: 'local', location: s.workDir, ok: true },
+      { kind: 'folder', location: failed, ok: false },
+      { kind: 'folder', location: s.shareDir, ok: true },
+    ]);
+    // The dump files go because the set is verified in work-dir (and at the other share), and the log says so.
+    expect((await names(s.dumpDir)).filter((n) => n.endsWith('.dmp'))).toEqual([]);
+    expect(result.stdout).toContain('removed the dump files of HORIZONTE: they are safely archived');
+    expect(result.stdout).toContain(`${s.shareDir}: copied and verified`);
+    return { name, error: report.archives[0].destinations[1].error };
+  }
+
+  it('a read-only copy-to: partial, the set verified in work-dir and at the other copy-to, that folder failed as read-only and left empty', async (ctx) => {
+    requirePrerequisite(ctx, rootUnavailable);
+    const s = await scenario(
+      { HORIZONTE: { behavior: 'success', tables: 3, bytes: 512 * 1024 } },
+      { 'archive-password': '' },
+    );
+    // Root writes through a folder's mode bits, not through a read-only mount.
+    const readOnly = await tmpfs(s, 'readonly-share', 'size=1m,ro');
+    s.inputs['copy-to'] = `${readOnly}\n${s.shareDir}`;
+    const result = await runAction(s);
+    expect(result.outputs.status).toBe('partial');
+    const reason = `read-only file system at ${readOnly} (EROFS)`;
+    // Pre-flight says so at once, and the export still runs for work-dir and the other share.
+    expect(result.stdout).toContain(`::error::pre-flight copy-to ${readOnly}: ${reason}`);
+    const { name, error } = await expectSetKeptBesides(s, result, readOnly);
+    expect(error).toBe(`${name}: ${reason}`);
+    expect(result.stdout).toContain(`::error::${readOnly}: copy failed: ${name}: ${reason}`);
+    expect(result.summary).toContain(reason);
+    expect(await names(readOnly)).toEqual([]);
+    const report = JSON.parse(await readFile(result.outputs.report!, 'utf8'));
+    expect(report.statusReason).toBe('1 copy(ies) failed; 1 other error(s)');
+    // Retention deletes nothing where this run's set is not.
+    expect(result.stdout).toContain(
+      `retention at folder ${readOnly}: kept 0, deleted 0 set(s) — no backup of this run is verified at this place`,
+    );
+  });
+
+  it('a full copy-to: partial, nothing of the set left there, work-dir and the other copy-to complete, dumps removed as archived', async (ctx) => {
+    requirePrerequisite(ctx, rootUnavailable);
+    // Stored, the archive (4 MiB) cannot fit in the 1 MiB share; its copy starts while the zip is being written.
+    const s = await scenario(
+      { HORIZONTE: { behavior: 'success', tables: 3, bytes: 4 * 1024 * 1024 } },
+      { 'archive-password': '', 'compression-level': '0' },
+    );
+    const full = await tmpfs(s, 'small-share', 'size=1m');
+    s.inputs['copy-to'] = `${full}\n${s.shareDir}`;
+    const result = await runAction(s);
+    expect(result.outputs.status).toBe('partial');
+    const { name, error } = await expectSetKeptBesides(s, result, full);
+    const reason = `disk full at ${full} (ENOSPC)`;
+    expect(error).toBe(`${name}: ${reason}`);
+    expect(result.stdout).toContain(`::error::${full}: copy failed: ${name}: ${reason}`);
+    expect(result.summary).toContain(reason);
+    // Neither the partial copy nor anything under the set's names stays on the full share.
+    expect(await names(full)).toEqual([]);
+    const report = JSON.parse(await readFile(result.outputs.report!, 'utf8'));
+    expect(report.statusReason).toBe('1 copy(ies) failed');
+  });
 });
