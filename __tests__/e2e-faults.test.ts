@@ -3,10 +3,12 @@
 // checks that no good data is lost, that the status is never `success` when something failed, and that the run
 // (or the post step) says what it kept where.
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, watch } from 'node:fs';
 import { chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { runPost, startAction } from './helpers/action-process.js';
+import { writeBackupSet } from './helpers/backup-sets.js';
 import { eventually } from './helpers/files.js';
 import { run as runAction, scenario, sha256, type Scenario } from './helpers/scenario.js';
 import { sshdUnavailableReason, startSshd, type TestSshd } from './helpers/sshd.js';
@@ -43,6 +45,12 @@ async function expectVerifiedLocalSet(
   expect(manifest.archives[0].sha256).toBe(outputs['archive-sha256']);
   await expectNoOrphanArchive(s.workDir);
   return { archive, manifest };
+}
+
+/** The end of a started run, bounded: a run that hangs is killed, so the test fails instead of leaving it behind. */
+function finishedWithin(action: Awaited<ReturnType<typeof startAction>>, ms = 60_000) {
+  const timer = setTimeout(() => action.child.kill('SIGKILL'), ms);
+  return action.finished().finally(() => clearTimeout(timer));
 }
 
 const sshdUnavailable = sshdUnavailableReason();
@@ -85,7 +93,7 @@ describe('interrupted SFTP uploads (a real OpenSSH sshd)', () => {
     const action = await startAction(s);
     const uploading = await eventually(async () => (await partials(remote)).length > 0, 60_000);
     action.child.kill('SIGINT');
-    const result = await action.finished();
+    const result = await finishedWithin(action);
     expect(uploading).toBe(true);
     const log = result.stdout;
     // The signal came while the archive was on its way to the server.
@@ -143,7 +151,7 @@ describe('interrupted SFTP uploads (a real OpenSSH sshd)', () => {
       60_000,
     );
     action.child.kill('SIGKILL');
-    const killed = await action.finished();
+    const killed = await finishedWithin(action);
     expect(uploading).toBe(true);
     const left = (await partials(remote)).filter((n) => !foreign.includes(n));
     expect(left).toEqual([
@@ -264,5 +272,79 @@ describe('copy-to folders that cannot take the set', () => {
     expect(await names(full)).toEqual([]);
     const report = JSON.parse(await readFile(result.outputs.report!, 'utf8'));
     expect(report.statusReason).toBe('1 copy(ies) failed');
+  });
+});
+
+describe('SIGINT while retention deletes', () => {
+  it('cancelled during retention: every archive left has its manifest, the newest sets stay, and the run says the export is archived, not kept as dumps', async () => {
+    const s = await scenario(
+      { HR: { behavior: 'success', tables: 2, bytes: 64 * 1024 } },
+      { 'archive-password': '', 'keep-min': '1', 'keep-max': '2', 'retention-days': '0' },
+    );
+    // Many old sets of HR at the share, a minute apart: deleting all but the newest takes long enough (about
+    // a tenth of a millisecond per file) that the signal, sent when the oldest archive goes, lands while retention
+    // still deletes.
+    const now = Date.now();
+    const old = Array.from({ length: 600 }, (_, i) => `old-${String(i).padStart(3, '0')}.zip`);
+    for (const [i, name] of old.entries())
+      await writeBackupSet(s.shareDir, name, new Date(now - (i + 1) * 60_000), 'success');
+    const oldest = path.join(s.shareDir, old.at(-1)!);
+    const action = await startAction(s);
+    // What the share showed when the signal went, and every 50 changes after: never an archive without its
+    // manifest, since a set's archives go before its manifest.
+    const seen: string[][] = [];
+    let changes = 0;
+    const watcher = watch(s.shareDir, () => {
+      changes++;
+      if (seen.length === 0 && !existsSync(oldest)) {
+        action.child.kill('SIGINT');
+        seen.push(readdirSync(s.shareDir));
+      } else if (seen.length > 0 && changes % 50 === 0) seen.push(readdirSync(s.shareDir));
+    });
+    const result = await finishedWithin(action).finally(() => watcher.close());
+    expect(seen.length).toBeGreaterThan(1);
+    for (const listing of seen)
+      for (const zip of listing.filter((n) => n.endsWith('.zip')))
+        expect(listing).toContain(`${zip}.manifest.json`);
+    const log = result.stdout;
+    const signalled = log.indexOf('SIGINT received: cancelling the run');
+    expect(signalled).toBeGreaterThan(log.indexOf(`retention at work-dir ${s.workDir}:`));
+    expect(signalled).toBeLessThan(log.indexOf(`retention at folder ${s.shareDir}:`));
+
+    expect(result.outputs.status).toBe('failure');
+    const report = JSON.parse(await readFile(result.outputs.report!, 'utf8'));
+    expect(report.cancelled).toEqual({ signal: 'SIGINT', during: 'retention' });
+    const { archive } = await expectVerifiedLocalSet(s, result.outputs);
+    const name = path.basename(archive);
+    // Retention is not stopped half-way through a set: it ends, and keeps the newest complete set (this run's) and
+    // the newest old one (keep-max 2), each whole.
+    expect(await names(s.shareDir)).toEqual([
+      old[0]!,
+      `${old[0]}.manifest.json`,
+      name,
+      `${name}.manifest.json`,
+    ]);
+    expect(await sha256(path.join(s.shareDir, name))).toBe(result.outputs['archive-sha256']);
+    const share = report.retention.places.find((p: { kind: string }) => p.kind === 'copy-to');
+    expect(share.setsDeleted).toBe(old.length - 1);
+    const kept = share.sets
+      .filter((x: { action: string }) => x.action === 'keep')
+      .map((x: { archives: string[]; reasons: string[] }) => ({ archives: x.archives, reasons: x.reasons }));
+    expect(kept).toEqual([
+      { archives: [name], reasons: ['written by this run', 'newest good backup'] },
+      { archives: [old[0]], reasons: ['no age limit'] },
+    ]);
+    // The dump went with the clean-up before the signal, as safely archived; the run says where the export is now
+    // and claims no dump file kept.
+    expect((await names(s.dumpDir)).filter((n) => n.endsWith('.dmp'))).toEqual([]);
+    expect(log).toContain('removed the dump files of HR: they are safely archived');
+    expect(report.statusReason).toBe(
+      `cancelled (SIGINT) during retention; finished exports safely archived: HR (${archive})`,
+    );
+    expect(log).not.toContain('kept dump file');
+    expect(log).not.toContain('could not keep');
+    expect((await names(path.join(s.workDir, 'logs'))).filter((n) => n.startsWith('HR_'))).toEqual([
+      expect.stringMatching(/^HR_[\d_-]+\.log$/),
+    ]);
   });
 });
