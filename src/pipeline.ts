@@ -706,6 +706,15 @@ function keptExportsNote(report: RunReport, cleanedUpIn: string | undefined): st
   );
 }
 
+/** ` in <archive>, verified at <places>`: where a safely archived schema's data is, for the log. */
+function safelyWhere(report: RunReport, schema: string): string {
+  const archive = report.archives.find((a) => a.verified && a.schemas.includes(schema));
+  const places = (archive?.destinations ?? [])
+    .filter((d) => d.ok)
+    .map((d) => (d.kind === 'local' ? `work-dir ${d.location}` : d.location));
+  return archive ? ` in ${archive.name}, verified at ${places.join(', ')}` : '';
+}
+
 /** The schemas whose archive is verified and safe at one place at least (work-dir counts): their dumps may go. */
 function safelyArchived(report: RunReport): Set<string> {
   return new Set(
@@ -1709,7 +1718,9 @@ async function settleExportFiles(
         const ground = { kind: 'own-export', runTag: tag } as const;
         await tryRemoveFile(localFile(file.path), ground, cannotRemove(file.path));
       }
-      log.info(`removed the dump files of ${schema.name}: they are safely archived`);
+      log.info(
+        `removed the dump files of ${schema.name}: they are safely archived${safelyWhere(report, schema.name)}`,
+      );
     } else if (finished) await keepExportFiles(settings, schema, tag, log, 'not safely archived');
     if (
       schema.oracleLog &&
