@@ -220,7 +220,9 @@ describe('copy-to folders that cannot take the set', () => {
     ]);
     // The dump files go because the set is verified in work-dir (and at the other share), and the log says so.
     expect((await names(s.dumpDir)).filter((n) => n.endsWith('.dmp'))).toEqual([]);
-    expect(result.stdout).toContain('removed the dump files of HORIZONTE: they are safely archived');
+    expect(result.stdout).toContain(
+      `removed the dump files of HORIZONTE: they are safely archived in ${name}, verified at work-dir ${s.workDir}, ${s.shareDir}`,
+    );
     expect(result.stdout).toContain(`${s.shareDir}: copied and verified`);
     return { name, error: report.archives[0].destinations[1].error };
   }
@@ -337,7 +339,9 @@ describe('SIGINT while retention deletes', () => {
     // The dump went with the clean-up before the signal, as safely archived; the run says where the export is now
     // and claims no dump file kept.
     expect((await names(s.dumpDir)).filter((n) => n.endsWith('.dmp'))).toEqual([]);
-    expect(log).toContain('removed the dump files of HR: they are safely archived');
+    expect(log).toContain(
+      `removed the dump files of HR: they are safely archived in ${name}, verified at work-dir ${s.workDir}, ${s.shareDir}`,
+    );
     expect(report.statusReason).toBe(
       `cancelled (SIGINT) during retention; finished exports safely archived: HR (${archive})`,
     );
