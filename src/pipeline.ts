@@ -624,7 +624,7 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
       if (deps.signal?.aborted) during ??= 'the clean-up of the dump files';
       report.retention = await applyRetentionEverywhere(settings, report, deps, false);
       if (deps.signal?.aborted) during ??= 'retention';
-    } else during ??= 'archiving';
+    } else during ??= 'archiving and delivery';
     // Cancelled before the clean-up: every finished export stays, archived or not, and the log says where.
     if (deps.signal?.aborted && !settled) await keepCancelledFiles(settings, report, tag, log);
   } finally {
