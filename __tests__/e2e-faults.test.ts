@@ -103,7 +103,7 @@ describe('interrupted SFTP uploads (a real OpenSSH sshd)', () => {
 
     expect(result.outputs.status).toBe('failure');
     const report = JSON.parse(await readFile(result.outputs.report!, 'utf8'));
-    expect(report.cancelled).toEqual({ signal: 'SIGINT', during: 'archiving' });
+    expect(report.cancelled).toEqual({ signal: 'SIGINT', during: 'archiving and delivery' });
     // A verified archive is data: it stays in work-dir with its manifest.
     const { archive } = await expectVerifiedLocalSet(s, result.outputs);
     const name = path.basename(archive);
@@ -124,7 +124,7 @@ describe('interrupted SFTP uploads (a real OpenSSH sshd)', () => {
       `HORIZONTE: kept dump file ${dump} (archived in ${name}, and the run was cancelled before its clean-up)`,
     );
     expect(report.statusReason).toBe(
-      `cancelled (SIGINT) during archiving; finished exports kept: HORIZONTE (${dump})`,
+      `cancelled (SIGINT) during archiving and delivery; finished exports kept: HORIZONTE (${dump})`,
     );
 
     // The post step after the cancelled run sweeps the server and leaves the finished upload alone.
