@@ -572,6 +572,9 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
     );
   }
   let during: string | undefined;
+  // Once the clean-up has begun it runs to its end: the dumps of safely archived schemas are gone then, and a
+  // signal during it or during retention must not claim them kept.
+  let settled = false;
   try {
     await removeInterruptedRunFiles(settings.workDir, log);
     if (tool.kind === 'expdp' && preflight.sessions.size > 0)
@@ -616,16 +619,20 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
       await ahead?.close();
     }
     if (!deps.signal?.aborted) {
+      settled = true;
       await settleExportFiles(settings, report, tag, findings, log);
+      if (deps.signal?.aborted) during ??= 'the clean-up of the dump files';
       report.retention = await applyRetentionEverywhere(settings, report, deps, false);
-    } else during ??= 'archiving';
-    // Cancelled: every finished export stays, archived or not, and the log says where.
-    if (deps.signal?.aborted) await keepCancelledFiles(settings, report, tag, log);
+      if (deps.signal?.aborted) during ??= 'retention';
+    } else during ??= 'archiving and delivery';
+    // Cancelled before the clean-up: every finished export stays, archived or not, and the log says where.
+    if (deps.signal?.aborted && !settled) await keepCancelledFiles(settings, report, tag, log);
   } finally {
     await lock.release();
   }
 
-  if (deps.signal?.aborted) return cancelled(report, settings, plans, deps, finish, during ?? 'the run');
+  if (deps.signal?.aborted)
+    return cancelled(report, settings, plans, deps, finish, during ?? 'the run', settled);
   const { status, reason } = decideStatus({
     schemas: report.schemas,
     archives: report.archives,
@@ -662,6 +669,7 @@ function cancelled(
   deps: PipelineDeps,
   finish: () => RunReport,
   during: string,
+  settled = false,
 ): RunReport {
   const reason = deps.signal?.reason;
   const signal = typeof reason === 'string' ? reason : 'a signal';
@@ -673,16 +681,45 @@ function cancelled(
   report.statusReason =
     `cancelled (${signal}) during ${during}` +
     (stopped.length > 0 ? `; Data Pump job ${stopped.join(', ')} was stopped on the server` : '') +
-    keptExportsNote(report);
+    keptExportsNote(report, settled && !settings.keepDumps ? settings.workDir : undefined);
   deps.log.error(`status: failure (${report.statusReason})`);
   return finish();
 }
 
-/** Where the finished exports of a cancelled run are, for its status line. */
-function keptExportsNote(report: RunReport): string {
-  const kept = report.schemas.filter((s) => s.outcome !== 'failed' && s.dumpFiles.length > 0);
-  if (kept.length === 0) return '; no export had finished';
-  return `; finished exports kept: ${kept.map((s) => `${s.name} (${s.dumpFiles.map((f) => f.path).join(', ')})`).join('; ')}`;
+/**
+ * Where the finished exports of a cancelled run are, for its status line. `cleanedUpIn`: the clean-up had run, so the
+ * dump files of the safely archived schemas were removed, and their archives in this work-dir hold them.
+ */
+function keptExportsNote(report: RunReport, cleanedUpIn: string | undefined): string {
+  const finished = report.schemas.filter((s) => s.outcome !== 'failed' && s.dumpFiles.length > 0);
+  if (finished.length === 0) return '; no export had finished';
+  const archived = cleanedUpIn !== undefined ? safelyArchived(report) : new Set<string>();
+  const kept = finished.filter((s) => !archived.has(s.name));
+  const removed = finished.filter((s) => archived.has(s.name));
+  return (
+    (kept.length > 0
+      ? `; finished exports kept: ${kept.map((s) => `${s.name} (${s.dumpFiles.map((f) => f.path).join(', ')})`).join('; ')}`
+      : '') +
+    (removed.length > 0
+      ? `; finished exports safely archived: ${removed.map((s) => `${s.name} (${path.join(cleanedUpIn!, s.archive!)})`).join('; ')}`
+      : '')
+  );
+}
+
+/** ` in <archive>, verified at <places>`: where a safely archived schema's data is, for the log. */
+function safelyWhere(report: RunReport, schema: string): string {
+  const archive = report.archives.find((a) => a.verified && a.schemas.includes(schema));
+  const places = (archive?.destinations ?? [])
+    .filter((d) => d.ok)
+    .map((d) => (d.kind === 'local' ? `work-dir ${d.location}` : d.location));
+  return archive ? ` in ${archive.name}, verified at ${places.join(', ')}` : '';
+}
+
+/** The schemas whose archive is verified and safe at one place at least (work-dir counts): their dumps may go. */
+function safelyArchived(report: RunReport): Set<string> {
+  return new Set(
+    report.archives.filter((a) => a.verified && a.destinations.some((d) => d.ok)).flatMap((a) => a.schemas),
+  );
 }
 
 /** A schema that never ran (cancelled before it, or its login failed in pre-flight). */
@@ -1657,9 +1694,7 @@ async function settleExportFiles(
   log: RunLog,
 ): Promise<void> {
   const keptLogs = await keepOracleLogs(settings, report, log);
-  const safe = new Set(
-    report.archives.filter((a) => a.verified && a.destinations.some((d) => d.ok)).flatMap((a) => a.schemas),
-  );
+  const safe = safelyArchived(report);
   const cannotRemove = (file: string) => (why: string) =>
     findings.push({
       severity: 'warning',
@@ -1686,7 +1721,9 @@ async function settleExportFiles(
         const ground = { kind: 'own-export', runTag: tag } as const;
         await tryRemoveFile(localFile(file.path), ground, cannotRemove(file.path));
       }
-      log.info(`removed the dump files of ${schema.name}: they are safely archived`);
+      log.info(
+        `removed the dump files of ${schema.name}: they are safely archived${safelyWhere(report, schema.name)}`,
+      );
     } else if (finished) await keepExportFiles(settings, schema, tag, log, 'not safely archived');
     const copy = schema.oracleLog && keptLogs.get(schema.oracleLog);
     if (schema.oracleLog && copy && (safe.has(schema.name) || schema.outcome === 'failed')) {
