@@ -151,7 +151,7 @@ describe('cancelling while the only schema is archived', () => {
     expect(result.stdout).toMatch(/HORIZONTE: succeeded/);
     expect(result.outputs.status).toBe('failure');
     const report = JSON.parse(await readFile(result.outputs.report!, 'utf8'));
-    expect(report.cancelled).toEqual({ signal: 'SIGINT', during: 'archiving' });
+    expect(report.cancelled).toEqual({ signal: 'SIGINT', during: 'archiving and delivery' });
     const dumps = (await names(s.dumpDir)).filter((n) => n.endsWith('.dmp'));
     expect(dumps).toEqual([expect.stringMatching(/^HORIZONTE_\d{4}-\d\d-\d\d_\d{6}\.dmp$/)]);
     expect(report.statusReason).toContain(
