@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { INPUT_NAMES } from '../src/settings/inputs.js';
+import { parseSettings } from '../src/settings/settings.js';
 import { REPO_ROOT } from './helpers/run-action.js';
 
 interface ActionYml {
@@ -256,5 +258,40 @@ jobs:
       'backup: group oracle-backup-${{ matrix.db }} lacks the runner (${{ matrix.runner }})',
     ]);
     expect(concurrencyProblems(matrix('orcl'))).toEqual([]);
+  });
+});
+
+describe('examples/windows-runner.yml', () => {
+  const text = readFileSync(path.join(examplesDir, 'windows-runner.yml'), 'utf8');
+  const workflow = YAML.parse(text) as { jobs: Record<string, { 'runs-on': string[] }> };
+  const [step] = actionSteps(workflow);
+
+  it('runs on a Windows self-hosted runner with legacy exp', () => {
+    expect(Object.values(workflow.jobs)[0]?.['runs-on']).toEqual(['self-hosted', 'windows', 'oracle-win']);
+    expect(step?.['export-tool']).toBe('exp');
+  });
+
+  it('gives Windows paths and a UNC share that the action reads as they are', () => {
+    const raw = Object.fromEntries(INPUT_NAMES.map((n) => [n, '']));
+    for (const [name, value] of Object.entries(step ?? {}))
+      raw[name] = String(value).replace(/\$\{\{[^}]*\}\}/g, 'from-a-secret');
+    const result = parseSettings(raw, { GITHUB_WORKSPACE: 'D:\\a\\repo\\repo' });
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    expect(result.settings).toMatchObject({
+      dumpPath: 'D:\\oracle\\admin\\ORCL\\dpdump',
+      workDir: 'E:\\oracle-backup\\work',
+      logDir: 'E:\\oracle-backup\\work\\logs',
+      copyTo: ['\\\\nas01\\backup\\oracle'],
+      oracleHome: 'C:\\app\\oracle\\product\\11.2.0\\dbhome_1',
+      export: { tool: 'exp' },
+      ignoreCodes: ['EXP-00091'],
+    });
+  });
+
+  it('README says what is tested on Windows and points at the example', () => {
+    const start = readme.indexOf('## Windows runners');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    expect(section).toContain('examples/windows-runner.yml');
+    expect(section).toMatch(/nothing in this repository's CI runs on Windows/);
   });
 });
