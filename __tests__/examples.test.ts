@@ -295,3 +295,46 @@ describe('examples/windows-runner.yml', () => {
     expect(section).toMatch(/nothing in this repository's CI runs on Windows/);
   });
 });
+
+describe('Getting started', () => {
+  const start = readme.indexOf('## Getting started');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  const minimal = YAML.parse(readFileSync(path.join(examplesDir, 'minimal.yml'), 'utf8')) as {
+    on: { workflow_dispatch?: { inputs?: Record<string, { default?: unknown }> } };
+    jobs: Record<string, { 'runs-on': string[] }>;
+  };
+
+  it('comes before the details, in five steps', () => {
+    expect(start).toBeGreaterThan(0);
+    expect(start).toBeLessThan(readme.indexOf('## What a run does'));
+    expect(section.match(/^\d\. /gm)).toEqual(['1. ', '2. ', '3. ', '4. ', '5. ']);
+  });
+
+  it('says how to pin the action, the runner version node24 needs, the secrets and to dry-run first', () => {
+    const using = (
+      YAML.parse(readFileSync(path.join(REPO_ROOT, 'action.yml'), 'utf8')) as { runs: { using: string } }
+    ).runs.using;
+    expect(using).toBe('node24');
+    expect(section).toContain('`using: node24`');
+    expect(section).toContain('2.327.1 or later');
+    expect(section).toMatch(/full 40-character commit SHA/);
+    expect(section).toMatch(/Never a branch/);
+    expect(section).toContain('ORACLE_BACKUP_PASSWORD');
+    expect(section).toContain('ORACLE_ARCHIVE_PASSWORD');
+    expect(section).toContain('`dry-run: true` first');
+    expect(section).toContain('examples/minimal.yml');
+  });
+
+  it('registers the runner with the label examples/minimal.yml runs on', () => {
+    const label = /--labels ([\w-]+)/.exec(section)?.[1];
+    expect(label).toBe('oracle-prod');
+    expect(Object.values(minimal.jobs)[0]?.['runs-on']).toEqual(['self-hosted', label]);
+    expect(section).toContain(`runs-on: [self-hosted, ${label}]`);
+  });
+
+  it('examples/minimal.yml starts as a dry run', () => {
+    expect(minimal.on.workflow_dispatch?.inputs?.['dry-run']?.default).toBe(true);
+    const [step] = actionSteps(minimal);
+    expect(step?.['dry-run']).toBe('${{ inputs.dry-run || false }}');
+  });
+});
