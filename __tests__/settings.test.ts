@@ -213,7 +213,7 @@ describe('parseSettings: schemas', () => {
       'username: "" is not allowed; it is required because HR, FIN have no username of their own; ' +
         'set username (used by every schema without one) or give each schema a username in a YAML list.',
       'password: "" is not allowed; it is required because HR, FIN have no password of their own; ' +
-        'set password from a secret (password: ${{ secrets.ORACLE_PASSWORD }}) or give each schema a password ' +
+        'set password from a secret (password: ${{ secrets.ORACLE_BACKUP_PASSWORD }}) or give each schema a password ' +
         'in a YAML list.',
     ]);
   });

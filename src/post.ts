@@ -26,6 +26,12 @@ import type { Settings } from './types.js';
 /** The post step has no runner deadline after a cancellation, but must not hang either. */
 const STOP_BUDGET_MS = 60_000;
 
+/**
+ * The same function under the name `@github/local-action` calls (`npx @github/local-action run . src/post.ts .env`);
+ * the bundle's entry point, post-entry.ts, calls `post()`.
+ */
+export { post as run };
+
 export async function post(): Promise<void> {
   const run = rememberedRun();
   const jobs = rememberedJobs();

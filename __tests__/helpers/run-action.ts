@@ -98,7 +98,7 @@ export async function runAction(options: {
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
 
   const node = options.node ?? process.execPath;
-  if (!existsSync(node)) throw new Error(`node binary ${node} is missing; run npm ci`);
+  if (!existsSync(node)) throw new Error(`node binary ${node} is missing; run npm ci --ignore-scripts`);
   const child = spawn(node, [options.script ?? DIST_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

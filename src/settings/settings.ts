@@ -743,7 +743,7 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
   requireCredential(
     'password',
     schemas.filter((s) => !ownLoginWithoutPassword.includes(s.name)),
-    'set password from a secret (password: ${{ secrets.ORACLE_PASSWORD }})',
+    'set password from a secret (password: ${{ secrets.ORACLE_BACKUP_PASSWORD }})',
     c,
   );
 
