@@ -1361,7 +1361,7 @@ async function writeAndDeliver(
     const result = written.archive;
     held = result.path;
     for (const { name, blocks } of deflatedAhead) {
-      log.info(
+      log.debug(
         `${archiveName}: ${name}: ${blocks.reused} of ${blocks.reused + blocks.redone} blocks came deflated ` +
           `from its export (the others changed since, or were not written yet)`,
       );
