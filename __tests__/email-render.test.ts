@@ -1,16 +1,7 @@
 // Renders the e-mail with headless Chromium and checks the picture: the right size, not blank, the status banner
-// and the bar colours where they belong. UPDATE_EMAIL_SCREENSHOT=1 also refreshes docs/email-report.png.
+// and the bar colours where they belong. docs/email-report.png is drawn from the demo (`npm run docs:pictures`).
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,7 +9,6 @@ import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildEmail } from '../src/report/email.js';
 import { sampleReport, sampleRunLog } from './fixtures/email-report.js';
-import { REPO_ROOT } from './helpers/run-action.js';
 
 const WIDTH = 800;
 const HEIGHT = 1800;
@@ -162,11 +152,6 @@ describe('e-mail rendering', () => {
       expect(count(image, '#2da44e')).toBeGreaterThan(2_000); // HR and SALES exported cleanly
       expect(count(image, '#d4a72c')).toBeGreaterThan(500); // AUDIT with skipped tables
       expect(count(image, '#8250df')).toBeGreaterThan(500); // the zip-and-verify phase
-
-      if (process.env.UPDATE_EMAIL_SCREENSHOT) {
-        mkdirSync(path.join(REPO_ROOT, 'docs'), { recursive: true });
-        copyFileSync(png, path.join(REPO_ROOT, 'docs', 'email-report.png'));
-      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

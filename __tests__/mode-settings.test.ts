@@ -7,6 +7,8 @@ import {
   parseModeSettings,
   type ModeDestinations,
 } from '../src/settings/mode-settings.js';
+import { INPUT_NAMES } from '../src/settings/inputs.js';
+import { parseModeRunSettings, parseSettings } from '../src/settings/settings.js';
 
 const none: ModeDestinations = { copyTo: [], sftp: false };
 const both: ModeDestinations = { copyTo: ['/mnt/nas/oracle', '/mnt/usb'], sftp: true };
@@ -116,5 +118,33 @@ describe('verify-from', () => {
     expect(parse({ mode: 'monitor', 'verify-dump': 'sqlfile' }).warnings).toEqual([
       'verify-dump: "sqlfile" is only used with mode: backup; it was ignored.',
     ]);
+  });
+});
+
+describe('a mode problem is reported once', () => {
+  const raw = (inputs: Record<string, string>) => ({
+    ...Object.fromEntries(INPUT_NAMES.map((n) => [n, ''])),
+    'connect-string': 'dbhost:1521/ORCLPDB1',
+    username: 'backup',
+    password: 'pw',
+    schemas: 'HR',
+    'dump-path': '/u01/dpdump',
+    ...inputs,
+  });
+  const env = { GITHUB_WORKSPACE: '/ws', RUNNER_TEMP: '/tmp/runner' };
+  const modeLines = (errors: string[]) => errors.filter((e) => e.startsWith('mode:'));
+
+  it('an invalid mode in a backup run', () => {
+    const result = parseSettings(raw({ mode: 'restore' }), env);
+    expect(result.ok).toBe(false);
+    expect(modeLines(result.ok ? [] : result.errors)).toEqual([
+      expect.stringMatching(/^mode: "restore" is not/),
+    ]);
+  });
+
+  it.each(['verify', 'monitor'])('%s with no destination', (mode) => {
+    const result = parseModeRunSettings(raw({ mode }), env);
+    expect(result.ok).toBe(false);
+    expect(modeLines(result.ok ? [] : result.errors)).toHaveLength(1);
   });
 });

@@ -35,3 +35,20 @@ describe('childEnvironment', () => {
     expect(env).toEqual({ PATH: '/bin', NLS_LANG: 'AMERICAN_AMERICA.AL32UTF8' });
   });
 });
+
+describe('debug lines', () => {
+  it('go to the sink as DEBUG, masked, and stay out of the run log text', async () => {
+    const { RunLog } = await import('../src/report/run-log.js');
+    const seen: Array<[string, string]> = [];
+    const log = new RunLog(
+      ['s3cret'],
+      () => new Date(0),
+      (level, message) => seen.push([level, message]),
+    );
+    log.info('exporting HR');
+    log.debug('4 of 15 blocks reused, key s3cret');
+    expect(log.text()).not.toContain('blocks reused');
+    expect(log.debugText()).toBe('1970-01-01T00:00:00.000Z DEBUG 4 of 15 blocks reused, key ***\n');
+    expect(seen).toContainEqual(['DEBUG', '4 of 15 blocks reused, key ***']);
+  });
+});

@@ -2,15 +2,20 @@
 // `npm run demo`: runs the real bundle (dist/index.js) the way a runner does — inputs as INPUT_* variables,
 // GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files — against the simulated Oracle in __tests__/oracle-sim, with three
 // schemas (one ends with skipped tables), an AES-256 archive and a copy to a local "network" folder.
+//
+// Everything goes to one neutral folder, /tmp/oracle-backup-demo (OBA_DEMO_DIR overrides it), so what it shows —
+// and the pictures in docs/ drawn from it (`npm run docs:pictures`) — names no checkout's path.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(root, 'demo-output');
+const out = process.env.OBA_DEMO_DIR || path.join(os.tmpdir(), 'oracle-backup-demo');
 const dist = path.join(root, 'dist', 'index.js');
 if (!existsSync(dist)) {
   console.error('dist/index.js is missing: run `npm run bundle` first.');
@@ -26,6 +31,9 @@ const dirs = {
   mail: path.join(out, 'mail'),
 };
 for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
+// The simulated Oracle home is reached through a link in the demo folder, so the reports name no checkout's path.
+const oracleHome = path.join(out, 'oracle', 'home');
+await symlink(path.join(root, '__tests__', 'oracle-sim'), oracleHome, 'dir');
 
 const password = 'demo-Password-1';
 const simConfig = path.join(out, 'oracle', 'sim-config.json');
@@ -64,8 +72,13 @@ const smtp = new SMTPServer({
     stream.on('data', (chunk) => chunks.push(chunk));
     stream.on('end', async () => {
       const file = path.join(dirs.mail, `report-${mails.length + 1}.eml`);
-      await writeFile(file, Buffer.concat(chunks));
-      mails.push(file);
+      const raw = Buffer.concat(chunks);
+      await writeFile(file, raw);
+      // The HTML part beside it, to open in a browser as a mail client would show it.
+      const { html } = await simpleParser(raw);
+      const htmlFile = html ? file.replace(/\.eml$/, '.html') : undefined;
+      if (htmlFile) await writeFile(htmlFile, html);
+      mails.push({ file, html: htmlFile });
       callback();
     });
   },
@@ -78,7 +91,7 @@ const inputs = {
   password,
   schemas: 'HR, SALES, AUDIT',
   'dump-path': dirs.dump,
-  'oracle-home': path.join(root, '__tests__', 'oracle-sim'),
+  'oracle-home': oracleHome,
   // The simulated Oracle has no listener for node-oracledb: expdp alone does everything (jobs stopped with ATTACH).
   'oracle-queries': 'false',
   'work-dir': dirs.work,
@@ -96,7 +109,7 @@ const env = {
   PATH: process.env.PATH,
   HOME: process.env.HOME,
   RUNNER_TEMP: dirs.runner,
-  GITHUB_WORKSPACE: root,
+  GITHUB_WORKSPACE: out,
   ORACLE_SIM_CONFIG: simConfig,
   ...files,
 };
@@ -123,7 +136,39 @@ console.log(`copy:          ${dirs.share}`);
 console.log(`job summary:   ${files.GITHUB_STEP_SUMMARY}`);
 console.log(`report JSON:   ${outputs.report || '(none)'}`);
 console.log(`run log:       ${report?.logPath ?? '(none)'}`);
-console.log(`e-mail:        ${mails.join(', ') || '(none arrived)'} (received by a local SMTP server)`);
+console.log(
+  `e-mail:        ${mails.map((m) => m.file).join(', ') || '(none arrived)'} (received by a local SMTP server)`,
+);
+console.log(`e-mail (HTML): ${mails.map((m) => m.html ?? '(no HTML part)').join(', ') || '(none arrived)'}`);
 console.log(`outputs file:  ${files.GITHUB_OUTPUT}`);
-console.log(`\nOpen the archive with: 7z x -p${inputs['archive-password']} "${outputs.archives}"`);
+console.log(`\n${openArchiveHint(inputs['archive-password'], outputs.archives)}`);
 process.exit(exitCode === 0 ? 0 : 1);
+
+/** The first of these commands on PATH, as a runnable file. */
+function onPath(...commands) {
+  for (const command of commands) {
+    for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+      try {
+        accessSync(path.join(dir, command), constants.X_OK);
+        return command;
+      } catch {
+        // not in this folder
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * How to open the AES-256 archive with what this machine has: Debian's 7zip package installs `7zz` only, older
+ * p7zip `7z`. Info-ZIP's `unzip` cannot decrypt AES-256 (it stops at "need PK compat. v5.1").
+ */
+function openArchiveHint(password, archive) {
+  const sevenZip = onPath('7zz', '7z');
+  if (sevenZip) return `Open the archive with: ${sevenZip} x -p${password} "${archive}"`;
+  const unzip = onPath('unzip') ? ' (unzip, which is on PATH, cannot decrypt AES-256)' : '';
+  return (
+    `No tool on PATH opens this AES-256 archive${unzip}: install 7-Zip (Debian/Ubuntu: sudo apt-get install 7zip), ` +
+    `then: 7zz x -p${password} "${archive}"`
+  );
+}

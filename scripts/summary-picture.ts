@@ -1,5 +1,6 @@
-// `npm run docs:pictures`: renders the demo run's job summary (demo-output/runner/summary.md, from `npm run demo`)
-// as GitHub would show it, with headless Chromium, into docs/job-summary.png for the README.
+// `npm run docs:pictures`: draws the pictures of docs/ from the demo run (`npm run demo`, which runs first) with
+// headless Chromium: its job summary as GitHub would show it (docs/job-summary.png) and its e-mail as a mail client
+// shows the HTML part (docs/email-report.png). The demo works in a neutral folder, so no checkout's path shows.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { marked } from 'marked';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const summary = readFileSync(path.join(ROOT, 'demo-output', 'runner', 'summary.md'), 'utf8');
+const DEMO = process.env.OBA_DEMO_DIR || path.join(tmpdir(), 'oracle-backup-demo');
+const summary = readFileSync(path.join(DEMO, 'runner', 'summary.md'), 'utf8');
 const css = `
   body { font: 14px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2328; margin: 24px;
          max-width: 1100px; }
@@ -23,25 +25,29 @@ writeFileSync(
   html,
   `<!doctype html><meta charset="utf-8"><style>${css}</style>${await marked.parse(summary)}`,
 );
-const png = path.join(ROOT, 'docs', 'job-summary.png');
-const run = spawnSync(
-  'chromium',
-  [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--hide-scrollbars',
-    `--user-data-dir=${path.join(dir, 'profile')}`,
-    `--screenshot=${png}`,
-    '--window-size=1150,1500',
-    pathToFileURL(html).href,
-  ],
-  { encoding: 'utf8', timeout: 90_000 },
-);
-if (run.status !== 0) throw new Error(`chromium failed: ${run.stderr}`);
-console.log(`wrote ${png}`);
+screenshot(html, path.join(ROOT, 'docs', 'job-summary.png'), '1150,1500');
+screenshot(path.join(DEMO, 'mail', 'report-1.html'), path.join(ROOT, 'docs', 'email-report.png'), '800,1800');
+
+function screenshot(page: string, png: string, size: string): void {
+  const run = spawnSync(
+    'chromium',
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--hide-scrollbars',
+      `--user-data-dir=${path.join(dir, 'profile')}`,
+      `--screenshot=${png}`,
+      `--window-size=${size}`,
+      pathToFileURL(page).href,
+    ],
+    { encoding: 'utf8', timeout: 90_000 },
+  );
+  if (run.status !== 0) throw new Error(`chromium failed: ${run.stderr}`);
+  console.log(`wrote ${png}`);
+}

@@ -76,7 +76,8 @@ export async function run(): Promise<void> {
     }
     const { settings, secrets, warnings, sources } = loaded;
     const log = new RunLog(secrets, clock, (level, message) => {
-      if (level === 'ERROR') core.error(message);
+      if (level === 'DEBUG') core.debug(message);
+      else if (level === 'ERROR') core.error(message);
       else if (level === 'WARN') core.warning(message);
       else core.info(message);
     });

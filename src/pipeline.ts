@@ -1342,12 +1342,15 @@ async function writeAndDeliver(
   log.info(`archiving into ${archiveName}`);
   let manifest: Manifest | undefined;
   const deflatedAhead: Array<{ name: string; blocks: AheadSpool }> = [];
+  // Whose each entry is, so the reports can give each schema its own measured part of the zip.
+  const entrySchema = new Map<string, string>();
   // Says which schema's files go in as the zip reaches them, then the manifest, last.
   async function* zipEntries(): AsyncIterable<ZipInputEntry> {
     let current: string | undefined;
     for await (const { schema, ...entry } of entries) {
       if (schema !== current) log.info(`${archiveName}: adding ${schema}`);
       current = schema;
+      entrySchema.set(entry.name, schema);
       if (entry.ahead) deflatedAhead.push({ name: entry.name, blocks: entry.ahead });
       yield entry;
     }
@@ -1395,13 +1398,17 @@ async function writeAndDeliver(
     const result = written.archive;
     held = result.path;
     for (const { name, blocks } of deflatedAhead) {
-      log.info(
+      log.debug(
         `${archiveName}: ${name}: ${blocks.reused} of ${blocks.reused + blocks.redone} blocks came deflated ` +
           `from its export (the others changed since, or were not written yet)`,
       );
     }
     settle?.resolve({ bytes: result.bytes, sha256: result.sha256 });
-    Object.assign(archiveReport, { bytes: result.bytes, sha256: result.sha256, entries: result.entries });
+    const entries = result.entries.map((e) => {
+      const schema = entrySchema.get(e.name);
+      return schema === undefined ? e : { ...e, schema };
+    });
+    Object.assign(archiveReport, { bytes: result.bytes, sha256: result.sha256, entries });
     const verification = await written.verification;
     archiveReport.verified = verification.ok;
     archiveReport.problems = verification.problems;

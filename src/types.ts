@@ -172,7 +172,15 @@ export interface ProcessResult {
 export interface ArchivedEntry {
   name: string;
   bytes: number;
+  /**
+   * Bytes of its data in the zip (compressed, and encrypted with its AES salt and authentication code), as the
+   * central directory records them: what a zip reader lists as the entry's packed size. Absent where the entry
+   * was not written here (one read back or expected from a manifest).
+   */
+  compressedBytes?: number;
   sha256: string;
+  /** The schema whose dump or Oracle log this entry holds (set by the pipeline); absent for the manifest. */
+  schema?: string;
   /**
    * Present (true) when the entry was stored without compression although a level above 0 was asked for,
    * because its data did not compress (an already-compressed dump, e.g. Data Pump COMPRESSION=ALL).

@@ -132,12 +132,15 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
   const out = createWriteStream(tempPath);
   const outClosed = once(out, 'close').catch(() => undefined);
   const observers = opts.observers ?? [];
-  if (observers.length > 0) {
-    watchEntries(archive, {
-      started: (name, offset) => observers.forEach((o) => o.entryStarted(name, offset)),
-      ended: (span) => observers.forEach((o) => o.entryEnded(span)),
-    });
-  }
+  // The engine knows each entry's compressed size once its data is written; the central directory records the same.
+  const compressedSizes = new Map<string, number>();
+  watchEntries(archive, {
+    started: (name, offset) => observers.forEach((o) => o.entryStarted(name, offset)),
+    ended: (span) => {
+      compressedSizes.set(span.name, span.compressedSize);
+      observers.forEach((o) => o.entryEnded(span));
+    },
+  });
   const inputs: Array<{ destroy(): void }> = [];
 
   let failure: Error | undefined;
@@ -216,6 +219,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
         results.push({
           name: entry.name,
           bytes: hasher.bytes,
+          compressedBytes: compressedSizes.get(entry.name) ?? 0,
           sha256: hasher.digest(),
           ...(incompressible ? { incompressible: true } : {}),
         });
@@ -229,6 +233,7 @@ export async function createZipArchive(opts: CreateZipOptions): Promise<ArchiveR
         results.push({
           name: entry.name,
           bytes: content.length,
+          compressedBytes: compressedSizes.get(entry.name) ?? 0,
           sha256: createHash('sha256').update(content).digest('hex'),
         });
       }

@@ -23,7 +23,8 @@ export async function runModeStep(
 ): Promise<void> {
   const clock = (): Date => new Date();
   const log = new RunLog(secrets, clock, (level, message) => {
-    if (level === 'ERROR') core.error(message);
+    if (level === 'DEBUG') core.debug(message);
+    else if (level === 'ERROR') core.error(message);
     else if (level === 'WARN') core.warning(message);
     else core.info(message);
   });

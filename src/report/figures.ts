@@ -4,25 +4,29 @@ import { isSafe } from '../status.js';
 import { t, type ReportLanguage } from './i18n.js';
 
 export interface Share {
+  /** Bytes of the schema's entries in the zip (its dump files and Oracle log), as the zip records them. */
   bytes: number;
+  /** Those bytes as a part of the whole archive file. */
   percent: number;
-  /** Dump bytes per archive byte, for the whole archive the schema is in. */
+  /** The schema's dump bytes per byte of its entries in the zip. */
   ratio: number;
 }
 
-/** A schema's part of its archive, in proportion to its dump bytes (the zip holds them all). */
+/**
+ * A schema's part of its archive, measured: the compressed sizes of its own entries. Undefined when the archive
+ * does not record them (nothing is estimated).
+ */
 export function archiveShare(report: RunReport, schema: SchemaReport): Share | undefined {
   const archive = report.archives.find((a) => a.name === schema.archive);
   if (!archive || archive.bytes === 0) return undefined;
-  const total = report.schemas
-    .filter((s) => archive.schemas.includes(s.name))
-    .reduce((n, s) => n + s.dumpBytes, 0);
-  if (total === 0) return undefined;
-  const share = schema.dumpBytes / total;
+  const own = archive.entries.filter((e) => e.schema === schema.name);
+  if (own.length === 0 || own.some((e) => e.compressedBytes === undefined)) return undefined;
+  const bytes = own.reduce((n, e) => n + (e.compressedBytes ?? 0), 0);
+  if (bytes === 0) return undefined;
   return {
-    bytes: Math.round(archive.bytes * share),
-    percent: Math.round(share * 100),
-    ratio: total / archive.bytes,
+    bytes,
+    percent: Math.round((bytes / archive.bytes) * 100),
+    ratio: schema.dumpBytes / bytes,
   };
 }
 

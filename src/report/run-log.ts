@@ -1,6 +1,7 @@
 // The run log: every line timestamped and scrubbed of secrets before it is kept or shown anywhere.
 
-export type LogLevel = 'INFO' | 'WARN' | 'ERROR';
+/** DEBUG lines are internals for a developer: they go to `core.debug`, never into the DBA's run log. */
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
 export interface LogSink {
   (level: LogLevel, message: string): void;
@@ -25,6 +26,8 @@ export function makeMasker(secrets: string[]): (text: string) => string {
 
 export class RunLog {
   readonly lines: string[] = [];
+  /** The DEBUG lines, kept apart from `lines` (what the run log file, summary and e-mail show). */
+  readonly debugLines: string[] = [];
   private readonly mask: (text: string) => string;
 
   constructor(
@@ -33,6 +36,11 @@ export class RunLog {
     private readonly sink?: LogSink,
   ) {
     this.mask = makeMasker(secrets);
+  }
+
+  /** An internal figure or step, for whoever debugs the action (the runner shows it with step debug logging). */
+  debug(message: string): void {
+    this.write('DEBUG', message);
   }
 
   info(message: string): void {
@@ -56,10 +64,15 @@ export class RunLog {
     return this.lines.join('\n') + '\n';
   }
 
+  debugText(): string {
+    return this.debugLines.join('\n') + '\n';
+  }
+
   private write(level: LogLevel, message: string): void {
     const stamp = this.clock().toISOString();
     const clean = this.mask(message);
-    for (const line of clean.split(/\r?\n/)) this.lines.push(`${stamp} ${level.padEnd(5)} ${line}`);
+    const kept = level === 'DEBUG' ? this.debugLines : this.lines;
+    for (const line of clean.split(/\r?\n/)) kept.push(`${stamp} ${level.padEnd(5)} ${line}`);
     this.sink?.(level, clean);
   }
 }

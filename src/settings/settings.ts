@@ -643,13 +643,14 @@ export function parseModeRunSettings(raw: RawInputs, env: Env): ParseModeRunResu
   const get = (name: string): string => (raw[name] ?? '').trim();
   const archivePassword = get('archive-password');
   c.secret(archivePassword);
-  const mode = parseMode(get, c);
   const copyTo = parseCopyTo(get, env, c, '');
   const sftp = parseSftpSettings(get, c);
   const smtp = parseSmtpSettings(get, c);
   const reportLanguage = parseReportLanguage(get, c);
   const report = parseReportSettings(get, c);
+  // The one place the mode is read and checked, so an invalid value is one problem.
   const modes = parseModeSettings(get, c, { copyTo, sftp: sftp !== undefined });
+  const { mode } = modes;
   const logDirText = get('log-dir');
   const logDir = logDirText
     ? (resolvePath('log-dir', logDirText, env, c) ?? '')
@@ -657,13 +658,6 @@ export function parseModeRunSettings(raw: RawInputs, env: Env): ParseModeRunResu
   const failOnText = getOr('fail-on');
   const failOn = FailOnEnum.safeParse(failOnText.toLowerCase());
   if (!failOn.success) c.notAllowed('fail-on', show(failOnText), 'use partial or failure');
-  if (copyTo.length === 0 && !sftp)
-    c.notAllowed(
-      'mode',
-      show(mode),
-      `${mode} reads the backups at the destinations, and none is set`,
-      'set copy-to or sftp-host (with its credentials)',
-    );
   if (c.errors.length > 0 || !failOn.success || mode === 'backup')
     return { ok: false, errors: c.errors, secrets: c.secrets };
   return {
@@ -884,7 +878,7 @@ export function parseSettings(raw: RawInputs, env: Env): ParseSettingsResult {
   const sftp = parseSftpSettings(get, c);
   const smtp = parseSmtpSettings(get, c);
   const report = parseReportSettings(get, c);
-  parseMode(get, c); // validates the value; verify and monitor never reach this parse
+  // Also checks the mode's value (verify and monitor never reach this parse), once.
   const { verifyDump } = parseModeSettings(get, c, { copyTo, sftp: sftp !== undefined });
   const reportLanguage = parseReportLanguage(get, c);
   const ignoreCodes = parseIgnoreCodes(get('ignore-codes'), c);
