@@ -20,6 +20,7 @@ import { ARCHIVE_PASSWORD, PASSWORD, scenario, sevenZip, sha256, type Scenario }
 import { sshdUnavailableReason, startSshd, type TestSshd } from './helpers/sshd.js';
 import { makeTestCertificates, type TestCertificates } from './helpers/tls-certs.js';
 import { readSimCalls, SIM_ORACLE_HOME, writeSimConfig, type SimConfig } from './oracle-sim/sim.js';
+import { skipMeta } from './helpers/skip-reasons.js';
 
 const unavailable = sshdUnavailableReason();
 
@@ -98,6 +99,7 @@ function normaliser(side: { s: Scenario; remote: string }): (text: string) => st
 
 describe.skipIf(unavailable !== undefined && !process.env.CI)(
   'a run configured by a config file and the same run configured by inputs',
+  skipMeta(unavailable),
   () => {
     let sshd: TestSshd;
     let smtp: SMTPServer;

@@ -25,7 +25,7 @@ describe('tests read only files inside the repository', () => {
       lines.forEach((line, index) => {
         if (/^\s*(import|export)\b|^\s*\}? ?from '/.test(line)) return;
         for (const match of line.matchAll(/'(\.\.\/[^']*|\.\.)'/g)) {
-          const target = path.resolve(path.dirname(file), match[1]);
+          const target = path.resolve(path.dirname(file), match[1]!);
           if (path.relative(repoRoot, target).startsWith('..')) {
             outside.push(`${path.relative(repoRoot, file)}:${index + 1}: ${match[1]}`);
           }
