@@ -2,8 +2,8 @@
 // `ctx.skip(reason)` or, for a whole block skipped before it runs, through `{ meta: { skipReason } }`; the
 // skip-summary reporter prints one line per reason at the end of `npm test`.
 
-/** Installs 7-Zip, unzip, OpenSSH server and client, Chromium and OpenSSL (as root). */
-export const PREPARE_COMMAND = 'sudo npm run test:prepare';
+/** Installs 7-Zip, unzip, OpenSSH server and client, Chromium and OpenSSL (apt-get; asks sudo as a normal user). */
+export const PREPARE_COMMAND = 'npm run test:prepare';
 /** The tests that create a local user, start sshd or mount a tmpfs run only as root. */
 export const AS_ROOT_COMMAND = 'sudo npm test';
 
