@@ -1,8 +1,10 @@
 // The local user the SFTP tests log in as is removed at the end of the run (global-setup.ts), and only when the
 // tests created it.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AS_ROOT_COMMAND, skipMeta } from './helpers/skip-reasons.js';
 import { createdUserMarker, removeCreatedTestUser, sshdUnavailableReason } from './helpers/sshd.js';
@@ -10,6 +12,7 @@ import { createdUserMarker, removeCreatedTestUser, sshdUnavailableReason } from 
 const root = process.platform === 'linux' && process.getuid?.() === 0;
 const unavailable = sshdUnavailableReason();
 const exists = (user: string) => spawnSync('id', ['-u', user]).status === 0;
+const here = path.dirname(fileURLToPath(import.meta.url));
 const fresh = () => `obarm${randomBytes(4).toString('hex')}`;
 
 describe.skipIf(!root)(
@@ -28,7 +31,9 @@ describe.skipIf(!root)(
     afterEach(() => {
       for (const user of made.splice(0)) {
         if (exists(user)) spawnSync('userdel', ['-r', user]);
-        spawnSync('rm', ['-f', createdUserMarker(user)]);
+        // userdel -r now and then leaves the home folder (exit 12).
+        rmSync(`/home/${user}`, { recursive: true, force: true });
+        rmSync(createdUserMarker(user), { force: true });
       }
       vi.unstubAllEnvs();
       vi.resetModules();
@@ -50,6 +55,37 @@ describe.skipIf(!root)(
       expect(removeCreatedTestUser(user)).toBe('not created by the tests');
       expect(exists(user)).toBe(true);
     });
+
+    it.skipIf(unavailable !== undefined)(
+      'three workers starting sshd at once for a missing user all start, and the user is marked once',
+      skipMeta(unavailable),
+      async () => {
+        const user = fresh();
+        made.push(user);
+        const tsx = path.join(here, '..', 'node_modules', '.bin', 'tsx');
+        const code = `(async () => {
+          const m = await import(${JSON.stringify(path.join(here, 'helpers', 'sshd.ts'))});
+          const s = await m.startSshd({ password: 'Pw1' });
+          await s.stop();
+        })().catch((error) => { console.error(error); process.exit(1); });`;
+        const worker = () =>
+          new Promise<{ code: number | null; err: string }>((resolve) => {
+            const child = spawn(tsx, ['--eval', code], {
+              env: { ...process.env, OBA_TEST_SSH_USER: user },
+              stdio: ['ignore', 'ignore', 'pipe'],
+            });
+            let err = '';
+            child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+            child.on('close', (exit) => resolve({ code: exit, err }));
+          });
+        const results = await Promise.all([worker(), worker(), worker()]);
+        for (const r of results) expect(r.code, r.err).toBe(0);
+        expect(exists(user)).toBe(true);
+        expect(existsSync(createdUserMarker(user))).toBe(true);
+        expect(removeCreatedTestUser(user)).toBe('removed');
+        expect(exists(user)).toBe(false);
+      },
+    );
 
     it.skipIf(unavailable !== undefined)(
       'startSshd marks the user it creates, and the teardown removes it',

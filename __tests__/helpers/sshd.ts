@@ -4,7 +4,7 @@
 // channel (remote sha256sum) is refused there and the read-back path can be tested.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -90,8 +90,16 @@ export function removeCreatedTestUser(user: string = TEST_USER): 'removed' | 'no
   if (spawnSync('id', ['-u', user]).status === 0) {
     // Its sessions would make userdel refuse; startSshd's stop() has ended them, this catches stragglers.
     const uid = Number(run('id', ['-u', user]).trim());
+    const home = run('getent', ['passwd', user]).split(':')[5]?.trim();
     killProcessesOf(uid);
-    run('userdel', ['-r', user]);
+    const r = spawnSync('userdel', ['-r', user], { encoding: 'utf8' });
+    if (spawnSync('id', ['-u', user]).status === 0) {
+      throw new Error(`userdel -r ${user} failed (${r.status}): ${r.stderr}`);
+    }
+    // userdel exits 12 when it removed the user but not its whole home folder: finish that.
+    if (home && home !== '/' && existsSync(home) && statSync(home).uid === uid) {
+      rmSync(home, { recursive: true, force: true });
+    }
   }
   rmSync(marker, { force: true });
   return 'removed';
@@ -156,9 +164,16 @@ function killProcessesOf(uid: number): number {
 
 /** Creates the test user when missing and gives it a fresh password (sshd with UsePAM no reads /etc/shadow). */
 function ensureUser(password: string): { uid: number; gid: number } {
-  if (spawnSync('id', ['-u', TEST_USER]).status !== 0) {
-    run('useradd', ['--create-home', '--shell', '/bin/sh', TEST_USER]);
-    writeFileSync(createdUserMarker(), `${process.pid}\n`);
+  // Test files run in parallel workers, and each run starts without the user (the teardown removed it): one
+  // useradd wins; the others find the user, or /etc/passwd locked, and look again.
+  for (let attempt = 1; spawnSync('id', ['-u', TEST_USER]).status !== 0; attempt++) {
+    const r = spawnSync('useradd', ['--create-home', '--shell', '/bin/sh', TEST_USER], { encoding: 'utf8' });
+    if (r.status === 0) {
+      writeFileSync(createdUserMarker(), `${process.pid}\n`);
+      break;
+    }
+    if (attempt >= 50) throw new Error(`useradd ${TEST_USER} failed (${r.status}): ${r.stderr}`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
   }
   run('chpasswd', [], `${TEST_USER}:${password}\n`);
   return {
