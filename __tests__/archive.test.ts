@@ -13,13 +13,19 @@ import { verifyZipArchive } from '../src/archive/zip-verify.js';
 import { HashingPassThrough, sha256File } from '../src/hash.js';
 import type { ArchiveResult } from '../src/types.js';
 import { flipByte } from './helpers/files.js';
+import { PREPARE_COMMAND, skipMeta, TMPFS_NEEDS_ROOT } from './helpers/skip-reasons.js';
 
 // Real tools: the CI script installs them, so there they must be present; elsewhere their tests are skipped.
 const sevenZip = ['7zz', '7z'].find((cmd) => spawnSync(cmd, ['i'], { stdio: 'ignore' }).error === undefined);
 const unzip = spawnSync('unzip', ['-v'], { stdio: 'ignore' }).error === undefined ? 'unzip' : undefined;
 const inCi = Boolean(process.env.CI);
 /** Runs the test when the tool exists or in CI (where a missing tool fails it); otherwise skips, saying why. */
-const withTool = (tool: string | undefined) => (tool || inCi ? it : it.skip);
+const withTool = (tool: string | undefined, label: string) => (name: string, fn: () => unknown) =>
+  (tool || inCi ? it : it.skip)(
+    name,
+    skipMeta(tool || inCi ? undefined : `${label} is not on PATH — run: ${PREPARE_COMMAND}`),
+    fn,
+  );
 function needTool(tool: string | undefined, label: string): string {
   if (!tool) throw new Error(`${label} not found on PATH (CI installs Debian's 7zip and unzip packages)`);
   return tool;
@@ -204,13 +210,13 @@ describe('createZipArchive / verifyZipArchive without password', () => {
     expect(v.entries).toEqual(withoutPackedSizes(result));
   });
 
-  withTool(unzip)(`Info-ZIP unzip -t passes${toolNote(unzip, 'unzip')}`, () => {
+  withTool(unzip, 'unzip')(`Info-ZIP unzip -t passes${toolNote(unzip, 'unzip')}`, () => {
     const r = run(needTool(unzip, 'unzip'), ['-t', result.path]);
     expect(r.status, r.out).toBe(0);
     expect(r.out).toContain('No errors detected');
   });
 
-  withTool(sevenZip)(
+  withTool(sevenZip, '7z/7zz')(
     `7-Zip tests it and sees zip64 deflate entries${toolNote(sevenZip, '7z/7zz')}`,
     async () => {
       const t = run(needTool(sevenZip, '7z/7zz'), ['t', result.path]);
@@ -301,15 +307,18 @@ describe('AES-256', () => {
     await expectEntriesMatchSources(result);
   });
 
-  withTool(sevenZip)(`7-Zip reports AES-256 Deflate and zip64${toolNote(sevenZip, '7z/7zz')}`, () => {
-    const list = listTechnical(result.path, PASSWORD);
-    expect(list.match(/^Method = AES-256 Deflate$/gm)).toHaveLength(3);
-    expect(list.match(/^Encrypted = \+$/gm)).toHaveLength(3);
-    expect(list).toContain('Characteristics = Zip64');
-    expect(list).not.toMatch(/ERROR|ZipCrypto/i);
-  });
+  withTool(sevenZip, '7z/7zz')(
+    `7-Zip reports AES-256 Deflate and zip64${toolNote(sevenZip, '7z/7zz')}`,
+    () => {
+      const list = listTechnical(result.path, PASSWORD);
+      expect(list.match(/^Method = AES-256 Deflate$/gm)).toHaveLength(3);
+      expect(list.match(/^Encrypted = \+$/gm)).toHaveLength(3);
+      expect(list).toContain('Characteristics = Zip64');
+      expect(list).not.toMatch(/ERROR|ZipCrypto/i);
+    },
+  );
 
-  withTool(sevenZip)(
+  withTool(sevenZip, '7z/7zz')(
     `7-Zip tests it with the password, refuses a wrong one${toolNote(sevenZip, '7z/7zz')}`,
     () => {
       const tool = needTool(sevenZip, '7z/7zz');
@@ -322,11 +331,14 @@ describe('AES-256', () => {
     },
   );
 
-  withTool(unzip)(`Info-ZIP unzip cannot read it without the password${toolNote(unzip, 'unzip')}`, () => {
-    const r = run(needTool(unzip, 'unzip'), ['-t', result.path]);
-    expect(r.status).not.toBe(0);
-    expect(r.out).not.toContain('No errors detected');
-  });
+  withTool(unzip, 'unzip')(
+    `Info-ZIP unzip cannot read it without the password${toolNote(unzip, 'unzip')}`,
+    () => {
+      const r = run(needTool(unzip, 'unzip'), ['-t', result.path]);
+      expect(r.status).not.toBe(0);
+      expect(r.out).not.toContain('No errors detected');
+    },
+  );
 
   it('verifies with the password', async () => {
     const v = await verifyZipArchive(result.path, {
@@ -802,6 +814,7 @@ describe('failures', () => {
     `disk full while writing rejects with "disk full" and removes the partial archive${
       root || inCi ? '' : ' [skipped: mounting a small tmpfs needs root]'
     }`,
+    skipMeta(root || inCi ? undefined : TMPFS_NEEDS_ROOT),
     async () => {
       if (!root) throw new Error('this test mounts a tmpfs and must run as root in CI');
       const mnt = mkdtempSync(path.join(os.tmpdir(), 'archive-full-'));

@@ -17,9 +17,10 @@ import YAML from 'yaml';
 import type { RunReport } from '../src/run-report.js';
 import { runAction, type ActionRun } from './helpers/run-action.js';
 import { ARCHIVE_PASSWORD, PASSWORD, scenario, sevenZip, sha256, type Scenario } from './helpers/scenario.js';
-import { sshdUnavailableReason, startSshd, type TestSshd } from './helpers/sshd.js';
+import { sshdUnavailableReason, startSshd, TEST_USER, type TestSshd } from './helpers/sshd.js';
 import { makeTestCertificates, type TestCertificates } from './helpers/tls-certs.js';
 import { readSimCalls, SIM_ORACLE_HOME, writeSimConfig, type SimConfig } from './oracle-sim/sim.js';
+import { skipMeta } from './helpers/skip-reasons.js';
 
 const unavailable = sshdUnavailableReason();
 
@@ -98,6 +99,7 @@ function normaliser(side: { s: Scenario; remote: string }): (text: string) => st
 
 describe.skipIf(unavailable !== undefined && !process.env.CI)(
   'a run configured by a config file and the same run configured by inputs',
+  skipMeta(unavailable),
   () => {
     let sshd: TestSshd;
     let smtp: SMTPServer;
@@ -432,7 +434,9 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)(
         expect.stringMatching(/^local <root>\/work$/),
         'folder <root>/share/oracle',
         'folder <root>/share2/oracle',
-        expect.stringMatching(/^sftp sftp obatest@127\.0\.0\.1:<remote> \(port \d+\)$/),
+        expect.stringMatching(
+          new RegExp(`^sftp sftp ${TEST_USER}@127\\.0\\.0\\.1:<remote> \\(port \\d+\\)$`),
+        ),
       ]);
       expect(
         destinations(config)

@@ -12,6 +12,7 @@ import { PASSWORD, run, scenario, sevenZip, type Scenario } from './helpers/scen
 import { runPost, startAction } from './helpers/action-process.js';
 import { readSimCalls, SIM_ORACLE_HOME } from './oracle-sim/sim.js';
 import { jobsDirFor, listJobs } from './oracle-sim/sim-jobs.mjs';
+import { TMPFS_NEEDS_ROOT } from './helpers/skip-reasons.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -260,7 +261,7 @@ describe('pre-flight', () => {
     const unmountRo = unmountFull && mountTmpfs(readOnly, 'ro,size=64k,mode=0555');
     if (!unmountFull || !unmountRo) {
       unmountFull?.();
-      ctx.skip();
+      ctx.skip(TMPFS_NEEDS_ROOT);
       return;
     }
     try {

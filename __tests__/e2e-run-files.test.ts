@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAction, type ActionRun } from './helpers/run-action.js';
 import { scenario, sevenZip, sha256, type Scenario } from './helpers/scenario.js';
+import { skipMeta, TMPFS_NEEDS_ROOT } from './helpers/skip-reasons.js';
 
 function start(s: Scenario): Promise<ActionRun> {
   return runAction({ inputs: s.inputs, env: { ORACLE_SIM_CONFIG: s.config } });
@@ -107,6 +108,7 @@ describe('a full log-dir', () => {
     `keeps the good backup's status, warns naming log-dir, and names no empty or missing file in the outputs${
       root || inCi ? '' : ' [skipped: mounting a small tmpfs needs root]'
     }`,
+    { timeout: 60_000, ...skipMeta(root || inCi ? undefined : TMPFS_NEEDS_ROOT) },
     async () => {
       if (!root) throw new Error('this test mounts a tmpfs and must run as root in CI');
       const logDir = await fullFolder();
@@ -150,6 +152,5 @@ describe('a full log-dir', () => {
         if (name.endsWith('.report.json')) JSON.parse(await readFile(path.join(logDir, name), 'utf8'));
       }
     },
-    60_000,
   );
 });

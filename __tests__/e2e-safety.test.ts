@@ -12,6 +12,7 @@ import { runPost, startAction } from './helpers/action-process.js';
 import { NODE24 } from './helpers/run-action.js';
 import { PASSWORD, run, scenario, sha256, type Scenario } from './helpers/scenario.js';
 import { writeSimConfig, type SimConfig } from './oracle-sim/sim.js';
+import { TMPFS_NEEDS_ROOT } from './helpers/skip-reasons.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -261,7 +262,7 @@ describe('publishing a set: never an archive without its manifest', () => {
   it('a work-dir with room for the archive but not its manifest keeps no archive under its final name', async (ctx) => {
     if (process.getuid?.() !== 0) {
       if (process.env.CI) throw new Error('this test mounts a tmpfs and must run as root in CI');
-      ctx.skip();
+      ctx.skip(TMPFS_NEEDS_ROOT);
     }
     const inputs = { 'archive-password': '', 'compression-level': '0' };
     const schemas = { HORIZONTE: { behavior: 'success' as const, tables: 2, bytes: 256 * 1024 } };

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBackupSet } from './helpers/backup-sets.js';
 import { sshdUnavailableReason, startSshd, type TestSshd } from './helpers/sshd.js';
 import { ARCHIVE_PASSWORD, PASSWORD, run, scenario, sha256 } from './helpers/scenario.js';
+import { skipMeta } from './helpers/skip-reasons.js';
 
 const unavailable = sshdUnavailableReason();
 const DAY = 86_400_000;
@@ -20,6 +21,7 @@ async function writeOldSet(dir: string, name: string, ageDays: number, sshd: Tes
 // Locally without sshd or root this is skipped with the reason; in CI (root, sshd installed by .ci/run) it runs.
 describe.skipIf(unavailable !== undefined && !process.env.CI)(
   'SFTP destination of the bundled action',
+  skipMeta(unavailable),
   () => {
     let sshd: TestSshd;
     beforeAll(async () => {

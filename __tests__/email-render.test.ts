@@ -9,6 +9,7 @@ import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildEmail } from '../src/report/email.js';
 import { sampleReport, sampleRunLog } from './fixtures/email-report.js';
+import { PREPARE_COMMAND } from './helpers/skip-reasons.js';
 
 const WIDTH = 800;
 const HEIGHT = 1800;
@@ -101,7 +102,7 @@ describe('e-mail rendering', () => {
     if (!chromium) {
       // CI installs chromium (see .ci/run); a developer machine without it only skips.
       if (process.env.CI) expect.fail('chromium is not installed, and CI must render the e-mail');
-      context.skip('chromium is not installed (apt-get install chromium); the rendering check is skipped');
+      context.skip(`the e-mail rendering check needs chromium — run: ${PREPARE_COMMAND}`);
       return;
     }
     const dir = mkdtempSync(path.join(tmpdir(), 'oba-email-render-'));

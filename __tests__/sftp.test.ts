@@ -24,9 +24,13 @@ import { Collector } from '../src/settings/collector.js';
 import { AES_GCM_FIRST, cpuHasAes, OpenSshSftp } from '../src/deliver/sftp-openssh.js';
 import { connectSftp } from '../src/deliver/sftp-session.js';
 import { keyLines, parseSftpSettings, type SftpSettings } from '../src/settings/sftp-settings.js';
+import { AS_ROOT_COMMAND, skipMeta } from './helpers/skip-reasons.js';
 import { sshdUnavailableReason, startSshd, type TestSshd } from './helpers/sshd.js';
 
 const unavailable = sshdUnavailableReason();
+/** Carries the reason to the skip summary at the end of `npm test`. */
+const sshdMeta = skipMeta(unavailable);
+const NO_TMPFS = `the remote disk-full tests mount a tmpfs, not permitted here — run: ${AS_ROOT_COMMAND}`;
 
 /** The private folders of OpenSSH transfers (sftp-openssh.ts) that exist now. */
 const privateDirs = () => readdir(os.tmpdir()).then((names) => names.filter((n) => n.startsWith('oba-ssh-')));
@@ -50,6 +54,7 @@ const TRANSFERS: Array<{ name: string; transfer: 'auto' | 'built-in'; expected: 
 // Locally without sshd or root: skipped with the reason above. In CI the suite runs and fails in beforeAll.
 describe.skipIf(unavailable !== undefined && !process.env.CI).each(TRANSFERS)(
   'uploadToSftp against OpenSSH sshd ($name)',
+  sshdMeta,
   ({ transfer, expected }) => {
     let sshd: TestSshd;
     let local: string;
@@ -313,7 +318,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI).each(TRANSFERS)(
       });
 
       it('stops before sending when statvfs shows too little space', async (ctx) => {
-        if (!mounted) ctx.skip('mount -t tmpfs is not permitted here');
+        if (!mounted) ctx.skip(NO_TMPFS);
         const result = await upload(settings('full'), [big, manifest], noWait);
         transcript.push(result.error ?? '');
         expect(result.ok).toBe(false);
@@ -325,7 +330,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI).each(TRANSFERS)(
       });
 
       it('recognises a full disk in the middle of a write and removes the temporary file', async (ctx) => {
-        if (!mounted) ctx.skip('mount -t tmpfs is not permitted here');
+        if (!mounted) ctx.skip(NO_TMPFS);
         const result = await upload(settings('full'), [big], { ...noWait, checkFreeSpace: false });
         transcript.push(result.error ?? '');
         expect(result.ok).toBe(false);
@@ -577,7 +582,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI).each(TRANSFERS)(
 
 // What the OpenSSH transfer adds: the ssh process it starts is pinned to the host key ssh2 verified, gets no secret
 // in argv or environment, leaves no private file behind, and is never started for a server that failed the check.
-describe.skipIf(unavailable !== undefined && !process.env.CI)('the OpenSSH transfer', () => {
+describe.skipIf(unavailable !== undefined && !process.env.CI)('the OpenSSH transfer', sshdMeta, () => {
   let sshd: TestSshd;
   let local: string;
   let archive: FolderSourceFile;

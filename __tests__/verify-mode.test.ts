@@ -15,6 +15,7 @@ import { runVerifyMode, type VerifyModeResult } from '../src/modes/verify.js';
 import type { SftpSettings } from '../src/settings/sftp-settings.js';
 import { ARCHIVE_PASSWORD, run, scenario, type Scenario } from './helpers/scenario.js';
 import { sshdUnavailableReason, startSshd, type TestSshd } from './helpers/sshd.js';
+import { skipMeta } from './helpers/skip-reasons.js';
 
 const HOUR = 3600_000;
 
@@ -241,6 +242,7 @@ describe('mode: monitor on a folder (manifests only, destination settings only)'
 const unavailable = sshdUnavailableReason();
 describe.skipIf(unavailable !== undefined && !process.env.CI)(
   'verify and monitor over SFTP (OpenSSH sshd)',
+  skipMeta(unavailable),
   () => {
     let sshd: TestSshd;
 

@@ -4,11 +4,12 @@
 // channel (remote sha256sum) is refused there and the read-back path can be tested.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { AS_ROOT_COMMAND, PREPARE_COMMAND } from './skip-reasons.js';
 
 export const SSHD = '/usr/sbin/sshd';
 /**
@@ -65,9 +66,43 @@ export interface TestSshd {
 /** Why sshd cannot run here, or undefined when it can. In CI a reason is a failure, not a skip. */
 export function sshdUnavailableReason(): string | undefined {
   if (process.platform !== 'linux') return 'the SFTP tests need Linux (OpenSSH sshd and useradd)';
-  if (!existsSync(SSHD)) return `${SSHD} is missing (apt-get install -y openssh-server)`;
-  if (process.getuid?.() !== 0) return 'the SFTP tests need root (they create a local user and start sshd)';
+  if (!existsSync(SSHD)) return `the SFTP tests need ${SSHD} (OpenSSH server) — run: ${PREPARE_COMMAND}`;
+  if (process.getuid?.() !== 0)
+    return `the SFTP tests need root (they create a local user and start sshd) — run: ${AS_ROOT_COMMAND}`;
   return undefined;
+}
+
+/**
+ * The file that says this machine's test user was created by the tests (not there before them): written by
+ * ensureUser after useradd, read by removeCreatedTestUser at the end of the run.
+ */
+export function createdUserMarker(user: string = TEST_USER): string {
+  return path.join(os.tmpdir(), `oba-test-user-${user}.created`);
+}
+
+/**
+ * Deletes the test user with its home folder (`userdel -r`) when the tests created it, so a run leaves no account
+ * behind; a user that existed before the tests is kept. Returns what it did, for the end-of-run line.
+ */
+export function removeCreatedTestUser(user: string = TEST_USER): 'removed' | 'not created by the tests' {
+  const marker = createdUserMarker(user);
+  if (!existsSync(marker)) return 'not created by the tests';
+  if (spawnSync('id', ['-u', user]).status === 0) {
+    // Its sessions would make userdel refuse; startSshd's stop() has ended them, this catches stragglers.
+    const uid = Number(run('id', ['-u', user]).trim());
+    const home = run('getent', ['passwd', user]).split(':')[5]?.trim();
+    killProcessesOf(uid);
+    const r = spawnSync('userdel', ['-r', user], { encoding: 'utf8' });
+    if (spawnSync('id', ['-u', user]).status === 0) {
+      throw new Error(`userdel -r ${user} failed (${r.status}): ${r.stderr}`);
+    }
+    // userdel exits 12 when it removed the user but not its whole home folder: finish that.
+    if (home && home !== '/' && existsSync(home) && statSync(home).uid === uid) {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }
+  rmSync(marker, { force: true });
+  return 'removed';
 }
 
 function run(cmd: string, args: string[], input?: string): string {
@@ -106,10 +141,39 @@ async function keygen(dir: string, name: string, args: string[]): Promise<string
   return file;
 }
 
+/** Kills every process of `uid`; /proc rather than pgrep: a fresh Debian container has no procps. */
+function killProcessesOf(uid: number): number {
+  let killed = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+      killed++;
+    } catch {
+      // already gone
+    }
+  }
+  return killed;
+}
+
 /** Creates the test user when missing and gives it a fresh password (sshd with UsePAM no reads /etc/shadow). */
 function ensureUser(password: string): { uid: number; gid: number } {
-  if (spawnSync('id', ['-u', TEST_USER]).status !== 0) {
-    run('useradd', ['--create-home', '--shell', '/bin/sh', TEST_USER]);
+  // Test files run in parallel workers, and each run starts without the user (the teardown removed it): one
+  // useradd wins; the others find the user, or /etc/passwd locked, and look again.
+  for (let attempt = 1; spawnSync('id', ['-u', TEST_USER]).status !== 0; attempt++) {
+    const r = spawnSync('useradd', ['--create-home', '--shell', '/bin/sh', TEST_USER], { encoding: 'utf8' });
+    if (r.status === 0) {
+      writeFileSync(createdUserMarker(), `${process.pid}\n`);
+      break;
+    }
+    if (attempt >= 50) throw new Error(`useradd ${TEST_USER} failed (${r.status}): ${r.stderr}`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
   }
   run('chpasswd', [], `${TEST_USER}:${password}\n`);
   return {
@@ -218,26 +282,7 @@ export async function startSshd(options: { password?: string } = {}): Promise<Te
     check();
   });
 
-  // /proc rather than pgrep: a fresh Debian container has no procps.
-  const killSessions = (): number => {
-    let killed = 0;
-    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-      let status: string;
-      try {
-        status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      } catch {
-        continue; // gone meanwhile
-      }
-      if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid) continue;
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-        killed++;
-      } catch {
-        // already gone
-      }
-    }
-    return killed;
-  };
+  const killSessions = (): number => killProcessesOf(uid);
 
   return {
     host: '127.0.0.1',
