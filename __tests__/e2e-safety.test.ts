@@ -211,13 +211,16 @@ describe('partial files of killed runs', () => {
     const action = await startAction(s);
     let partials: string[] = [];
     for (let i = 0; i < 2000 && partials.length === 0; i++) {
-      partials = (await hidden(s.shareDir)).filter((n) => n.includes('.oba-partial-'));
+      // The archive's copy, not the write probe pre-flight leaves there for a moment.
+      partials = (await hidden(s.shareDir)).filter((n) => /^\.oracle-backup_.*\.oba-partial-/.test(n));
       if (partials.length === 0) await sleep(5);
     }
     action.child.kill('SIGKILL');
     const killed = await action.finished();
     expect(partials.length).toBeGreaterThan(0);
-    expect((await hidden(s.shareDir)).filter((n) => n.includes('.oba-partial-')).length).toBeGreaterThan(0);
+    expect((await hidden(s.shareDir)).filter((n) => n.startsWith('.oracle-backup_')).length).toBeGreaterThan(
+      0,
+    );
 
     const post = await runPost(s, killed.state, killed.runnerTemp);
     expect(post.exitCode).toBe(0);

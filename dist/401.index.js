@@ -931,7 +931,9 @@ async function verifySet(opened, set, tempDir, options, log) {
 async function runModeStep(settings, secrets, warnings, started, runId) {
     const clock = () => new Date();
     const log = new run_log/* RunLog */.s(secrets, clock, (level, message) => {
-        if (level === 'ERROR')
+        if (level === 'DEBUG')
+            core/* debug */.Yz(message);
+        else if (level === 'ERROR')
             core/* error */.z3(message);
         else if (level === 'WARN')
             core/* warning */.$e(message);
