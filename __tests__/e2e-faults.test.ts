@@ -16,9 +16,9 @@ import { sshdUnavailableReason, startSshd, type TestSshd } from './helpers/sshd.
 const names = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).sort();
 const zips = async (dir: string) => (await names(dir)).filter((n) => n.endsWith('.zip'));
 const partials = async (dir: string) => (await names(dir)).filter((n) => n.includes('.oba-partial-'));
-/** A partial archive, not the write probe pre-flight leaves there for a moment. */
+/** This run's partial archive (dated name), not pre-flight's write probe nor a planted foreign partial. */
 const archivePartials = async (dir: string) =>
-  (await partials(dir)).filter((n) => /^\.oracle-backup_.*\.zip\.oba-partial-/.test(n));
+  (await partials(dir)).filter((n) => /^\.oracle-backup_\d{4}-.*\.zip\.oba-partial-/.test(n));
 
 /** Every archive at `dir` has its manifest beside it. */
 async function expectNoOrphanArchive(dir: string): Promise<void> {

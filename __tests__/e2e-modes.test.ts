@@ -54,6 +54,6 @@ describe('mode: verify and mode: monitor of the bundled action', () => {
   it('refuses verify without any destination, saying what to set', async () => {
     const result = await runAction({ inputs: { mode: 'verify' } });
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toMatch(/set copy-to or sftp-host/);
+    expect(result.stdout).toMatch(/set copy-to \(a folder\) or sftp-host/);
   });
 });

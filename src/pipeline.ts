@@ -584,7 +584,7 @@ export async function runBackup(initialSettings: Settings, deps: PipelineDeps): 
     // stage after the other), so that its archive has little left to compress when the export ends.
     const ahead =
       deps.overlap !== false && settings.compressionLevel > 0
-        ? new DumpsDeflatedAhead(settings.workDir, settings.compressionLevel, (m) => log.info(m), {
+        ? new DumpsDeflatedAhead(settings.workDir, settings.compressionLevel, (m, level) => log[level](m), {
             reserveBytes: deps.deflateAheadReserveBytes,
           })
         : undefined;
@@ -1567,7 +1567,12 @@ function startFolderCopy(
   file: FolderSourceFile | GrowingSourceFile,
   log: RunLog,
 ): Promise<FolderDeliveryResult> {
-  log.info(`copying ${file.name} to ${folder}`);
+  // An archive is copied as it is written, so this line can come before a later schema's export ends: say so.
+  log.info(
+    'chunks' in file
+      ? `copying ${file.name} to ${folder} as it is written (later schemas may still be exporting)`
+      : `copying ${file.name} to ${folder}`,
+  );
   return copyToFolder({ folder, files: [file], hold: true }).catch(
     (error: unknown): FolderDeliveryResult => ({
       folder,

@@ -35,7 +35,8 @@ export class DumpsDeflatedAhead {
     /** Where the spools go (work-dir, beside the archives). */
     private readonly folder: string,
     private readonly level: number,
-    private readonly log: (message: string) => void,
+    /** `debug`: a figure for whoever tunes the action; `info`: what a DBA reading the run log should know. */
+    private readonly log: (message: string, level: 'info' | 'debug') => void,
     private readonly options: Pick<DeflateAheadOptions, 'reserveBytes'> = {},
   ) {}
 
@@ -110,9 +111,9 @@ export class DumpsDeflatedAhead {
     const { blocks, bytesIn, gaveUp } = ahead.stats;
     if (spool) {
       this.#ready.set(key, spool);
-      this.log(`${file}: ${formatBytes(bytesIn)} deflated while it was exported (${blocks} blocks)`);
+      this.log(`${file}: ${formatBytes(bytesIn)} deflated while it was exported (${blocks} blocks)`, 'debug');
     } else if (gaveUp) {
-      this.log(`${file}: not deflated during its export: ${gaveUp}`);
+      this.log(`${file}: not deflated during its export: ${gaveUp}`, 'info');
     }
   }
 
