@@ -5,7 +5,7 @@ import type { EmailMessage } from '../report/email.js';
 import { escapeHtml } from '../report/email.js';
 import { formatBytes } from '../report/format.js';
 import { escapeMarkdown } from '../report/summary.js';
-import { formatDuration } from '../settings/parse.js';
+import { formatDuration, formatElapsed } from '../settings/parse.js';
 import type { RunStatus } from '../types.js';
 import type { MonitorModeResult } from './monitor.js';
 import type { VerifyModeResult } from './verify.js';
@@ -36,7 +36,7 @@ function capped(lines: string[], icon: string): string[] {
   return shown;
 }
 
-const took = (ms: number) => (ms < 1000 ? `${ms} ms` : formatDuration(Math.round(ms / 1000) * 1000));
+const took = (ms: number) => formatElapsed(ms);
 const title = (r: ModeResult) => `${STATUS_ICON[r.status]} Oracle backup ${r.mode}: ${r.status}`;
 
 /** The job summary of a verify or monitor run, in GitHub Markdown. */

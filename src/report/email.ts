@@ -17,7 +17,7 @@ import {
   type ReportLanguage,
 } from './i18n.js';
 import { archiveShare, copyCheck, destinationKind, schemasOk } from './figures.js';
-import { reportProblems, type Problem } from './problems.js';
+import { reportProblems, skippedTablesNote, type Problem } from './problems.js';
 import { makeMasker } from './run-log.js';
 
 export interface EmailAttachment {
@@ -342,9 +342,8 @@ function htmlSchemas(h: Html, report: RunReport): string {
       `${td(share ? h.esc(ratioText(lang, share.ratio)) : none, 'right', 'white-space:nowrap;')}` +
       `${td(h.esc(formatElapsed(lang, s.durationMs)), 'right', 'white-space:nowrap;')}</tr>`;
     if (s.outcome === 'success') return row;
-    const skipped = s.skippedTables.length
-      ? `<br>${h.esc(t(lang, 'schema.skipped', { tables: s.skippedTables.join(', ') }))}`
-      : '';
+    const note = skippedTablesNote(lang, s);
+    const skipped = note ? `<br>${h.esc(note)}` : '';
     const pill = PILL[s.outcome];
     return (
       row +
@@ -656,8 +655,8 @@ function buildText(report: RunReport, options: BuildEmailOptions, database: stri
     out.push(...columns([header, ...rows], ['l', 'l', 'r', 'r', 'r', 'r', 'r']));
     for (const s of report.schemas.filter((s) => s.outcome !== 'success')) {
       out.push(`  ${s.name}: ${s.reason}`);
-      if (s.skippedTables.length)
-        out.push(`  ${t(lang, 'schema.skipped', { tables: s.skippedTables.join(', ') })}`);
+      const note = skippedTablesNote(lang, s);
+      if (note) out.push(`  ${note}`);
     }
 
     if (report.schemas.some((s) => s.dumpBytes > 0)) {

@@ -5,7 +5,7 @@
 // GitHub's 1 MiB cap and is never cut inside a table, a code block or a <details> element.
 import { adviceFor } from './advice.js';
 import { archiveShare, copyCheck, destinationKind, schemasOk } from './figures.js';
-import { reportProblems } from './problems.js';
+import { reportProblems, skippedTablesNote } from './problems.js';
 import {
   refusedByLock,
   sizeChanges,
@@ -326,9 +326,7 @@ function schemaSection(report: RunReport, lang: ReportLanguage): string[] {
     const share = archiveShare(report, s);
     const detail = [
       s.reason,
-      ...(s.outcome !== 'success' && s.skippedTables.length
-        ? [t(lang, 'schema.skipped', { tables: s.skippedTables.join(', ') })]
-        : []),
+      ...(s.outcome !== 'success' ? [skippedTablesNote(lang, s)].filter((n) => n !== undefined) : []),
     ].join(' · ');
     return [
       escapeMarkdown(clip(s.name, CLIP.cell)),
@@ -613,7 +611,7 @@ function archiveSections(report: RunReport, lang: ReportLanguage): string[] {
   return parts;
 }
 
-function retentionSection(report: RunReport, lang: ReportLanguage): string[] {
+function retentionSection(report: RunReport, lang: ReportLanguage, timeZone?: string): string[] {
   const retention = report.retention;
   if (!retention) return [];
   const dry = report.dryRun;
@@ -640,8 +638,8 @@ function retentionSection(report: RunReport, lang: ReportLanguage): string[] {
             ? ` (${md(lang, 'retention.failed', { count: formatNumber(lang, p.setsFailed) })})`
             : ''),
         size(lang, p.bytesFreed),
-        p.oldestKept ? escapeMarkdown(p.oldestKept.createdAt) : none,
-        p.newestKept ? escapeMarkdown(p.newestKept.createdAt) : none,
+        p.oldestKept ? escapeMarkdown(formatDateTime(lang, p.oldestKept.createdAt, timeZone)) : none,
+        p.newestKept ? escapeMarkdown(formatDateTime(lang, p.newestKept.createdAt, timeZone)) : none,
         escapeMarkdown(clip([p.blocked, ...p.warnings].filter(Boolean).join('; '), CLIP.cell)) || none,
       ]),
       budget,
@@ -830,7 +828,7 @@ export function buildSummary(input: RunReport, options: SummaryOptions = {}): st
     { blocks: chartSections(report, lang), drop: 4 },
     { blocks: trendSection(report, lang, history, options.timeZone), drop: 3 },
     { blocks: archiveSections(report, lang) },
-    { blocks: retentionSection(report, lang) },
+    { blocks: retentionSection(report, lang, options.timeZone) },
     { blocks: problemSection(report, lang) },
     { blocks: preflightSection(report, lang) },
     { blocks: settingsSection(report, lang) },
