@@ -1,10 +1,16 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyExport } from '../src/export/classify.js';
 import { parseExpdpLog } from '../src/export/expdp-log.js';
 import { buildEmail } from '../src/report/email.js';
+import { measureFreeSpace, previousFree } from '../src/report/free-space.js';
+import { historyEntry, parseHistory, serializeHistory, type RunHistoryEntry } from '../src/report/history.js';
 import { buildSummary } from '../src/report/summary.js';
 import type { RunReport } from '../src/run-report.js';
 import { sampleReport, sampleRunLog } from './fixtures/email-report.js';
+import { markdownProblems } from './helpers/markdown.js';
 
 const emailOptions = { lang: 'en' as const, runLogText: sampleRunLog(10), runLogName: 'run.log' };
 
@@ -177,3 +183,122 @@ function retentionRun(): RunReport {
     },
   });
 }
+
+describe('retention, trend and free space in the e-mail; free space on every run', () => {
+  const GiB = 1024 ** 3;
+  /** Earlier nights of the same database, a day apart, each with the free space it measured. */
+  const earlier = (freeAtWork: number[]): RunHistoryEntry[] =>
+    freeAtWork.map((free, i) => {
+      const day = 21 - freeAtWork.length + i;
+      return historyEntry(
+        sampleReport({
+          id: `run-${day}`,
+          status: 'success',
+          startedAt: `2026-11-${String(day).padStart(2, '0')}T01:30:00.000Z`,
+          bytesArchived: (1 + i * 0.25) * GiB,
+          freeSpace: [{ role: 'work-dir', folder: '/u01/backup', freeBytes: free, totalBytes: 500 * GiB }],
+        }),
+      );
+    });
+  const withSpace = (report: RunReport): RunReport => ({
+    ...report,
+    freeSpace: [
+      {
+        role: 'dump-path',
+        folder: '/u01/app/oracle/admin/ORCL/dpdump',
+        freeBytes: 80 * GiB,
+        totalBytes: 200 * GiB,
+      },
+      { role: 'work-dir', folder: '/u01/backup', freeBytes: 398 * GiB, totalBytes: 500 * GiB },
+      { role: 'copy-to', folder: '/mnt/<b>share</b>', error: 'could not be measured' },
+    ],
+  });
+
+  it('the e-mail has a retention section: per place kept/deleted, bytes freed and the newest kept set', () => {
+    const base = retentionRun();
+    const place = {
+      ...base.retention!.places[0]!,
+      place: '/u01/<i>backup</i>',
+      setsDeleted: 3,
+      bytesFreed: 3 * GiB,
+    };
+    const run = { ...base, retention: { places: [place] } };
+    const email = buildEmail(run, { ...emailOptions, timeZone: 'UTC' });
+    expect(email.html).toContain('>Retention<');
+    expect(email.html).toContain('3.0 GiB');
+    expect(email.html).toContain('2026-11-21 01:30 UTC');
+    expect(email.html).not.toContain('<i>backup');
+    expect(email.html).toContain('&lt;i&gt;');
+    const text = email.text.slice(email.text.indexOf('\nRETENTION\n'));
+    expect(text).toMatch(/\/u01\/<i>backup<\/i>\s+2\s+3\s+3\.0 GiB\s+2026-11-21 01:30 UTC/);
+  });
+
+  it('the e-mail shows the trend of the last runs from the history, in HTML and text', () => {
+    const history = earlier([400 * GiB, 410 * GiB, 405 * GiB]);
+    const email = buildEmail(sampleReport(), { ...emailOptions, history });
+    expect(email.html).toContain('Trend of the last 4 runs');
+    expect(email.html).toContain('2026-11-18 01:30 UTC');
+    expect(email.text).toContain('TREND OF THE LAST 4 RUNS');
+    expect(email.text).toMatch(/2026-11-20 01:30 UTC SUCCESS +█+ +1\.5 GiB, 16m45s/);
+    // Without history there is no trend to draw.
+    expect(buildEmail(sampleReport(), emailOptions).html).not.toContain('Trend of the last');
+  });
+
+  it('free space of each folder, with the change since the last run, in the summary and the e-mail of a good run', () => {
+    const history = earlier([400 * GiB, 410 * GiB]);
+    const run = withSpace(sampleReport({ status: 'success' }));
+    const summary = buildSummary(run, { history, runLogText: '' });
+    expect(summary).toContain('### Free space');
+    expect(summary).toContain(
+      '| `work-dir` | `/u01/backup` | 398.0 GiB of 500.0 GiB (80% free) | −12.0 GiB (2026-11-20 01:30 UTC) |',
+    );
+    expect(summary).toContain(
+      '| `dump-path` | `/u01/app/oracle/admin/ORCL/dpdump` | 80.0 GiB of 200.0 GiB (40% free) | first measurement |',
+    );
+    expect(summary).toContain('not measured');
+    expect(markdownProblems(summary)).toEqual([]);
+    const email = buildEmail(run, { ...emailOptions, history });
+    expect(email.html).toContain('>Free space<');
+    expect(email.html).toContain('−12.0 GiB (2026-11-20 01:30 UTC)');
+    expect(email.html).not.toContain('<b>share</b>');
+    expect(email.text).toMatch(
+      /work-dir\s+\/u01\/backup\s+398\.0 GiB of 500\.0 GiB \(80% free\)\s+−12\.0 GiB/,
+    );
+    const pt = buildEmail(run, { ...emailOptions, lang: 'pt-BR', history });
+    expect(pt.text).toContain('Espaço livre'.toLocaleUpperCase());
+  });
+
+  it('the history keeps the free space of each run, and a file without it still reads', () => {
+    const entry = historyEntry(withSpace(sampleReport()));
+    expect(entry.freeSpace).toEqual([
+      { role: 'dump-path', folder: '/u01/app/oracle/admin/ORCL/dpdump', freeBytes: 80 * GiB },
+      { role: 'work-dir', folder: '/u01/backup', freeBytes: 398 * GiB },
+    ]);
+    expect(parseHistory(serializeHistory([entry])).runs[0]!.freeSpace).toEqual(entry.freeSpace);
+    const old = historyEntry(sampleReport({ id: 'old' }));
+    expect(parseHistory(serializeHistory([old])).runs).toHaveLength(1);
+    expect(previousFree([old, entry], '/u01/backup', 'now')).toEqual({
+      freeBytes: 398 * GiB,
+      startedAt: entry.startedAt,
+    });
+  });
+
+  it('is measured for real folders; a missing one says so', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'oba-space-'));
+    try {
+      const [work, gone] = await measureFreeSpace([
+        { role: 'work-dir', folder: dir },
+        { role: 'copy-to', folder: path.join(dir, 'not-mounted') },
+        { role: 'copy-to', folder: dir },
+      ]);
+      expect(work!.freeBytes).toBeGreaterThan(0);
+      expect(work!.totalBytes).toBeGreaterThanOrEqual(work!.freeBytes!);
+      expect(gone).toMatchObject({
+        role: 'copy-to',
+        error: expect.stringContaining('could not be measured'),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

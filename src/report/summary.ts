@@ -7,13 +7,15 @@ import { adviceFor } from './advice.js';
 import { archiveShare, copyCheck, destinationKind, schemasOk } from './figures.js';
 import { reportProblems, skippedTablesNote } from './problems.js';
 import {
-  refusedByLock,
   sizeChanges,
+  trendPoints,
   SIZE_ALERT_THRESHOLD,
   type RunHistoryEntry,
   type SizeAlertOptions,
   type SizeChange,
+  type TrendPoint,
 } from './history.js';
+import { freePercent, previousFree, spaceChange } from './free-space.js';
 import {
   formatDateTime,
   formatElapsed,
@@ -65,6 +67,7 @@ const BUDGET = {
   archives: 40_000,
   destinations: 40_000,
   retention: 40_000,
+  freeSpace: 10_000,
   problems: 80_000,
   preflight: 20_000,
   settings: 20_000,
@@ -432,15 +435,6 @@ function chartSections(report: RunReport, lang: ReportLanguage): string[] {
   return [...sizes, ...times];
 }
 
-interface TrendPoint {
-  id: string;
-  startedAt: string;
-  status: RunStatus;
-  archiveBytes: number;
-  durationMs: number;
-  current: boolean;
-}
-
 /** Mermaid text: a quoted string without quotes or line breaks. */
 function mermaidString(text: string): string {
   return `"${text.replace(/["\r\n`]/g, "'")}"`;
@@ -465,26 +459,7 @@ function trendSection(
   history: readonly RunHistoryEntry[],
   timeZone?: string,
 ): string[] {
-  // A run refused by the work-dir lock measured nothing: drawn, it would look like a failed backup.
-  const earlier = history
-    .filter((r) => r.id !== report.id && !r.refused)
-    .map((r): TrendPoint => ({ ...r, current: false }))
-    .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
-  const points: TrendPoint[] = [
-    ...earlier,
-    ...(report.dryRun || refusedByLock(report)
-      ? []
-      : [
-          {
-            id: report.id,
-            startedAt: report.startedAt,
-            status: report.status,
-            archiveBytes: report.bytesArchived,
-            durationMs: report.durationMs,
-            current: true,
-          },
-        ]),
-  ].slice(-TREND_RUNS);
+  const points = trendPoints(report, history, TREND_RUNS);
   if (points.length < 2) return [`📈 ${md(lang, 'trend.none')}`];
 
   const day = (p: TrendPoint): string => isoDate(p.startedAt, timeZone).slice(5);
@@ -680,6 +655,46 @@ function retentionSection(report: RunReport, lang: ReportLanguage, timeZone?: st
   return parts;
 }
 
+/** Free space at each backup folder on every run (not only when a check fails), with the change since the last. */
+function freeSpaceSection(
+  report: RunReport,
+  lang: ReportLanguage,
+  history: readonly RunHistoryEntry[],
+  timeZone?: string,
+): string[] {
+  const places = report.freeSpace ?? [];
+  if (places.length === 0) return [];
+  const rows = places.map((f) => {
+    const before = previousFree(history, f.folder, report.id);
+    const free =
+      f.freeBytes === undefined
+        ? `⚠️ ${md(lang, 'space.notMeasured')}`
+        : md(lang, 'space.ofTotal', {
+            free: size(lang, f.freeBytes),
+            total: size(lang, f.totalBytes ?? 0),
+            percent: formatNumber(lang, freePercent(f)),
+          });
+    const change =
+      f.freeBytes === undefined
+        ? t(lang, 'value.none')
+        : before
+          ? `${escapeMarkdown(spaceChange(lang, f.freeBytes - before.freeBytes))} ` +
+            `(${escapeMarkdown(formatDateTime(lang, before.startedAt, timeZone))})`
+          : md(lang, 'space.first');
+    return [code(f.role), code(clip(f.folder, CLIP.cell)), free, change];
+  });
+  return [
+    `### ${md(lang, 'section.freeSpace')}`,
+    md(lang, 'space.measured'),
+    table(
+      lang,
+      [md(lang, 'space.place'), md(lang, 'space.folder'), md(lang, 'space.free'), md(lang, 'space.change')],
+      rows,
+      BUDGET.freeSpace,
+    ),
+  ];
+}
+
 function problemSection(report: RunReport, lang: ReportLanguage): string[] {
   const items = reportProblems(report, lang).map(({ owner, finding: f, site }) => {
     const icon = f.severity === 'error' ? '❌' : '⚠️';
@@ -829,6 +844,7 @@ export function buildSummary(input: RunReport, options: SummaryOptions = {}): st
     { blocks: trendSection(report, lang, history, options.timeZone), drop: 3 },
     { blocks: archiveSections(report, lang) },
     { blocks: retentionSection(report, lang, options.timeZone) },
+    { blocks: freeSpaceSection(report, lang, history, options.timeZone) },
     { blocks: problemSection(report, lang) },
     { blocks: preflightSection(report, lang) },
     { blocks: settingsSection(report, lang) },
