@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyExport } from '../src/export/classify.js';
 import { parseExpdpLog } from '../src/export/expdp-log.js';
+import { renderModeSummary } from '../src/modes/summary.js';
 import { buildEmail } from '../src/report/email.js';
 import { measureFreeSpace, previousFree } from '../src/report/free-space.js';
 import { historyEntry, parseHistory, serializeHistory, type RunHistoryEntry } from '../src/report/history.js';
@@ -300,5 +301,26 @@ describe('retention, trend and free space in the e-mail; free space on every run
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('verify and monitor summaries', () => {
+  it('say how many problems are left out and where, and show dates as the backup reports do', () => {
+    const startedAt = '2026-11-21T01:30:00.000Z';
+    const md = renderModeSummary({
+      mode: 'verify',
+      status: 'failure',
+      statusReason: 'bad',
+      destination: 'folder /x',
+      startedAt,
+      durationMs: 714,
+      sets: [],
+      problems: Array.from({ length: 103 }, (_, i) => `problem ${i}`),
+      warnings: [],
+      failedFiles: [],
+    });
+    expect(md).toContain('- … and 3 more problems, listed in the run log');
+    expect(md).not.toContain(startedAt);
+    expect(md).toMatch(/checked 2026-11-\d\d \d\d:\d\d (?:UTC|[+-]\d\d:\d\d) · took <1s/);
   });
 });
