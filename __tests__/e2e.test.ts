@@ -209,6 +209,14 @@ describe('the bundled action end to end', () => {
     expect(JSON.stringify(history)).not.toContain(PASSWORD);
     expect(JSON.stringify(history)).not.toContain('dbhost');
     expect(second.summary).toContain('xychart-beta');
+    // Free space on every run, not only when a check fails: the second run compares with the first.
+    expect(history.runs.at(-1).freeSpace).toContainEqual(
+      expect.objectContaining({ role: 'work-dir', folder: s.workDir }),
+    );
+    expect(second.summary).toContain('### Free space');
+    expect(second.summary).toMatch(
+      /^\| `work-dir` \| .* free\) \| (?:[+−]|±)[\d.]+ \w+ \(\d{4}-\d\d-\d\d \d\d:\d\d /m,
+    );
   });
 
   it('with fail-on: failure, a partial run does not fail the step', async () => {

@@ -3,6 +3,7 @@ import {
   CATALOGUES,
   formatBytesIn,
   formatDateTime,
+  formatElapsed,
   isoDate,
   messages,
   REPORT_LANGUAGES,
@@ -11,6 +12,7 @@ import {
   tn,
   type MessageKey,
 } from '../src/report/i18n.js';
+import { formatElapsed as runLogElapsed } from '../src/settings/parse.js';
 
 const english = CATALOGUES.en;
 const keys = Object.keys(english) as MessageKey[];
@@ -70,10 +72,22 @@ describe('formats', () => {
     expect(formatBytesIn('es', 512)).toBe('512 B');
   });
 
+  it('durations read the same in every report and in the run log: <1s below a second, whole seconds above', () => {
+    for (const lang of REPORT_LANGUAGES) {
+      expect(formatElapsed(lang, 714)).toBe('<1s');
+      expect(formatElapsed(lang, 0)).toBe('<1s');
+      expect(formatElapsed(lang, 1_499)).toBe('1s');
+      expect(formatElapsed(lang, 5_405_000)).toBe('1h30m5s');
+      expect(formatElapsed(lang, 714)).toBe(runLogElapsed(714));
+    }
+  });
+
   it('dates in the given time zone, ISO dates for subjects', () => {
     const at = '2026-11-21T01:30:00.000Z';
-    expect(formatDateTime('en', at)).toBe('Nov 21, 2026, 01:30 UTC');
-    expect(formatDateTime('pt-BR', at, 'America/Sao_Paulo')).toBe('20 de nov. de 2026, 22:30 GMT-3');
+    expect(formatDateTime('en', at)).toBe('2026-11-21 01:30 UTC');
+    expect(formatDateTime('pt-BR', at, 'America/Sao_Paulo')).toBe('2026-11-20 22:30 -03:00');
+    expect(formatDateTime('es', at, 'Asia/Kolkata')).toBe('2026-11-21 07:00 +05:30');
+    expect(formatDateTime('en', at, 'Europe/London')).toBe('2026-11-21 01:30 UTC');
     expect(isoDate(at)).toBe('2026-11-21');
     expect(isoDate(at, 'America/Sao_Paulo')).toBe('2026-11-20');
   });

@@ -10,7 +10,9 @@ import { expdpProcessRunner } from './export/expdp-process.js';
 import { memoryLine, watchMemory } from './memory-watch.js';
 import { runBackup, type JobEvent } from './pipeline.js';
 import { buildEmail, databaseName, sendEmail, shouldSend } from './report/email.js';
-import { sizeChangeMessage, sizeChanges } from './report/history.js';
+import { formatBytes } from './report/format.js';
+import { measureFreeSpace } from './report/free-space.js';
+import { sizeChangeMessage, sizeChanges, type RunHistoryEntry } from './report/history.js';
 import type { ReportLanguage } from './report/i18n.js';
 import { freeRunFilePaths, runFileStem, runFileTag, writeRunFiles } from './report/run-files.js';
 import { RunLog } from './report/run-log.js';
@@ -120,6 +122,18 @@ export async function run(): Promise<void> {
     }
     // Where the settings came from (config file, workflow, defaults): in the report JSON, the summary, the e-mail.
     if (sources) report.settingSources = sources;
+    // Free space on every run, after retention freed what it could: the reports show it for each backup folder.
+    report.freeSpace = await measureFreeSpace([
+      { role: 'dump-path', folder: report.paths?.dumpPath ?? settings.dumpPath },
+      { role: 'work-dir', folder: report.paths?.workDir || settings.workDir },
+      ...settings.copyTo.map((folder) => ({ role: 'copy-to' as const, folder })),
+    ]);
+    for (const f of report.freeSpace)
+      log.info(
+        f.freeBytes === undefined
+          ? `free space at ${f.role} ${f.folder}: ${f.error}`
+          : `free space at ${f.role} ${f.folder}: ${formatBytes(f.freeBytes)} of ${formatBytes(f.totalBytes ?? 0)}`,
+      );
 
     // The run history and the workflow artifact need @actions/cache and @actions/artifact (with the Azure SDK: about
     // half of the bundle's memory); loaded only now, once the archives' streams are done, so that memory and theirs
@@ -150,7 +164,8 @@ export async function run(): Promise<void> {
     // Before the report and log are written, so both record whether the e-mail went out. A cancelled run has
     // seconds before the runner kills it: no e-mail (whoever cancelled it knows), the report and summary at once.
     if (settings.smtp && report.cancelled) log.info('e-mail report not sent: the run was cancelled');
-    else if (settings.smtp) await emailReport(settings.smtp, settings.reportLanguage, report, log);
+    else if (settings.smtp)
+      await emailReport(settings.smtp, settings.reportLanguage, report, log, history?.runs);
     log.info(memoryLine(memory.stop()));
     await writeRunLogAndReport(report, logDir, stem, log);
     const summary = buildSummary(report, {
@@ -195,6 +210,7 @@ async function emailReport(
   lang: ReportLanguage,
   report: RunReport,
   log: RunLog,
+  history?: readonly RunHistoryEntry[],
 ): Promise<void> {
   if (!shouldSend(smtp.emailOn, report.status)) {
     log.info(`e-mail report not sent: email-on is ${smtp.emailOn} and the run is ${report.status}`);
@@ -203,6 +219,7 @@ async function emailReport(
   const message = buildEmail(report, {
     lang,
     runLogText: log.text(),
+    history,
     runLogName: path.basename(report.logPath ?? 'oracle-backup.log'),
     host: hostname(),
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,

@@ -73,7 +73,7 @@ import type {
   SchemaReport,
 } from './run-report.js';
 import { expandName, makeNameTokens } from './settings/names.js';
-import { formatDuration } from './settings/parse.js';
+import { formatDuration, formatElapsed } from './settings/parse.js';
 import { decideStatus } from './status.js';
 import type { ExportedTable, Finding, NameTokens, SchemaSettings, Settings } from './types.js';
 
@@ -1009,7 +1009,7 @@ async function exportSchema(
   const durationMs = deps.clock().getTime() - startedAt.getTime();
   const rows = read.tables.reduce((sum, t) => sum + t.rows, 0);
   const words = { success: 'succeeded', warning: 'completed with errors', failed: 'failed' }[outcome];
-  const line = `${plan.schema.name}: ${words} in ${formatDuration(Math.max(1000, durationMs))} — ${reason}`;
+  const line = `${plan.schema.name}: ${words} in ${formatElapsed(durationMs)} — ${reason}`;
   if (outcome === 'failed') log.error(line);
   else if (outcome === 'warning') log.warn(line);
   else log.info(line);

@@ -4,7 +4,7 @@
 // folders, the free space against an estimate (the database's segments, or the last run's sizes) with a margin.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdir, readdir, readFile, stat, statfs, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   errorCode,
@@ -20,6 +20,7 @@ import { compareWithDirectory } from './export/dump-location.js';
 import { childEnvironment } from './export/expdp-process.js';
 import { checkSmtp } from './report/email.js';
 import { formatBytes } from './report/format.js';
+import { folderSpace } from './report/free-space.js';
 import type { PreflightCheck } from './run-report.js';
 import { MAX_DUMP_FILES } from './settings/export-settings.js';
 import { resolveRunPaths } from './settings/settings.js';
@@ -487,13 +488,10 @@ interface SpaceCheck {
   detail: string;
 }
 
+/** Measured as the reports' free-space section measures it at the end of the run. */
 async function freeBytes(folder: string): Promise<{ free: number; device: number } | undefined> {
-  try {
-    const [fsInfo, info] = await Promise.all([statfs(folder), stat(folder)]);
-    return { free: fsInfo.bavail * fsInfo.bsize, device: info.dev };
-  } catch {
-    return undefined;
-  }
+  const space = await folderSpace(folder);
+  return space && { free: space.free, device: space.device };
 }
 
 async function spaceChecks(

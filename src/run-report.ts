@@ -2,6 +2,7 @@
 import type { JobStopReport } from './export/expdp-process.js';
 import type { OrphanReport } from './export/job-stop.js';
 import type { ManifestDumpCheck } from './restore/dump-check.js';
+import type { FreeSpaceReport } from './report/free-space.js';
 import type { PlaceRetentionResult } from './retention/apply.js';
 import type { LeftoverDumpsResult } from './retention/dumps.js';
 import type { RunLogPurgeResult } from './retention/run-logs.js';
@@ -164,6 +165,8 @@ export interface RunReport {
   retention?: RetentionReport;
   /** Where the settings came from, when a config file was used. */
   settingSources?: SettingSourcesReport;
+  /** Free space at the end of the run in the dump folder, work-dir and each copy-to folder. */
+  freeSpace?: FreeSpaceReport[];
   bytesExported: number;
   bytesArchived: number;
   logPath?: string;

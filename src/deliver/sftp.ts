@@ -8,6 +8,7 @@ import { removeFile } from '../deletion.js';
 import { sha256File } from '../hash.js';
 import { temporaryName } from '../temporary-names.js';
 import { formatBytes } from '../report/format.js';
+import { formatElapsed } from '../settings/parse.js';
 import type { BackupPlace, PlaceEntry } from '../retention/place.js';
 import type { SftpSettings } from '../settings/sftp-settings.js';
 import type { FolderDeliveredFile, FolderDeliveryResult, FolderSourceFile } from './folder.js';
@@ -735,9 +736,9 @@ async function removeTemporaryFiles(
   }
 }
 
-/** `1.2 s (85.3 MiB/s)` */
+/** `12s (85.3 MiB/s)`: the time as the reports show it (formatElapsed), so the log and the summary agree. */
 function rate(bytes: number, ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s (${formatBytes(Math.round((bytes * 1000) / Math.max(ms, 1)))}/s)`;
+  return `${formatElapsed(ms)} (${formatBytes(Math.round((bytes * 1000) / Math.max(ms, 1)))}/s)`;
 }
 
 function shellQuote(value: string): string {

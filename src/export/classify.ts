@@ -60,9 +60,14 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
+/**
+ * Table names for a reason or a finding: the first MAX_LISTED, then what is left out and where to find it, since
+ * a bare "and 3 more" leaves the DBA guessing. The report JSON lists every skipped table (`skippedTables`).
+ */
 function listNames(names: string[]): string {
   const shown = names.slice(0, MAX_LISTED).join(', ');
-  return names.length > MAX_LISTED ? `${shown} and ${names.length - MAX_LISTED} more` : shown;
+  const rest = names.length - MAX_LISTED;
+  return rest > 0 ? `${shown} and ${plural(rest, 'more table')} (listed in the report JSON)` : shown;
 }
 
 // Lines of a call stack a dying process prints below its error: PL/SQL (`----- PL/SQL Call Stack -----`, its
@@ -116,7 +121,7 @@ function causesOf(codes: CodeSeen[]): string {
   if (causes.length === 0) causes = codes.filter((c) => c.code !== 'ORA-31693');
   causes = [...causes].sort((a, b) => causeRank(b.code) - causeRank(a.code));
   const shown = causes.slice(0, 3).map(codeWithMeaning);
-  if (causes.length > 3) shown.push(`${causes.length - 3} more`);
+  if (causes.length > 3) shown.push(`and ${plural(causes.length - 3, 'more code')} in the expdp log`);
   return shown.join('; ');
 }
 
@@ -131,7 +136,10 @@ function unknownCodeAdvice(code: string): string {
 function codeFindings(codes: CodeSeen[], log: ParsedExpdpLog, outcome: SchemaOutcome): Finding[] {
   return codes.map((seen) => {
     const described = describeCode(seen.code);
-    const extra = seen.texts.length > 1 ? ` (+${seen.texts.length - 1} more)` : '';
+    // Only the first text is shown; say how many others the code had and where they are, not a bare "+1 more".
+    const others = seen.texts.length - 1;
+    const extra =
+      others > 0 ? ` (and ${plural(others, 'more message')} with this code in the expdp log)` : '';
     const text = seen.texts[0] ?? '';
     if (!described) {
       return {

@@ -4,8 +4,9 @@
 import type { EmailMessage } from '../report/email.js';
 import { escapeHtml } from '../report/email.js';
 import { formatBytes } from '../report/format.js';
+import { formatDateTime } from '../report/i18n.js';
 import { escapeMarkdown } from '../report/summary.js';
-import { formatDuration } from '../settings/parse.js';
+import { formatDuration, formatElapsed } from '../settings/parse.js';
 import type { RunStatus } from '../types.js';
 import type { MonitorModeResult } from './monitor.js';
 import type { VerifyModeResult } from './verify.js';
@@ -30,13 +31,19 @@ function table(header: string[], rows: string[][]): string {
   ].join('\n');
 }
 
-function capped(lines: string[], icon: string): string[] {
+/** The first MAX_LINES; past them, how many more `what` there are and where: the run log has every one. */
+function capped(lines: string[], icon: string, what: string): string[] {
   const shown = lines.slice(0, MAX_LINES).map((l) => `- ${icon} ${md(l)}`);
-  if (lines.length > MAX_LINES) shown.push(`- … and ${lines.length - MAX_LINES} more`);
+  if (lines.length > MAX_LINES)
+    shown.push(`- … and ${lines.length - MAX_LINES} more ${what}, listed in the run log`);
   return shown;
 }
 
-const took = (ms: number) => (ms < 1000 ? `${ms} ms` : formatDuration(Math.round(ms / 1000) * 1000));
+/** A point in time as the backup reports show it: `2026-12-08 01:30 UTC`, in the runner's zone with the zone. */
+const when = (iso: string): string =>
+  formatDateTime('en', iso, Intl.DateTimeFormat().resolvedOptions().timeZone);
+
+const took = (ms: number) => formatElapsed(ms);
 const title = (r: ModeResult) => `${STATUS_ICON[r.status]} Oracle backup ${r.mode}: ${r.status}`;
 
 /** The job summary of a verify or monitor run, in GitHub Markdown. */
@@ -44,7 +51,7 @@ export function renderModeSummary(result: ModeResult): string {
   const parts: string[] = [`## ${title(result)}`, md(result.statusReason)];
   if (result.mode === 'verify') {
     parts.push(
-      `Destination ${md(result.destination)} · checked ${md(result.startedAt)} · took ${took(result.durationMs)}`,
+      `Destination ${md(result.destination)} · checked ${md(when(result.startedAt))} · took ${took(result.durationMs)}`,
     );
     if (result.sets.length > 0) {
       parts.push('### Backup sets verified');
@@ -55,7 +62,7 @@ export function renderModeSummary(result: ModeResult): string {
             (set.archives.length > 0 ? set.archives : [undefined]).map((a) => [
               md(set.manifest),
               md(set.database || '—'),
-              md(set.createdAt),
+              md(when(set.createdAt)),
               md(set.schemas.join(', ') || '—'),
               a ? `${md(a.name)}${a.encrypted ? ' 🔒' : ''}${a.how ? ` (${md(a.how)})` : ''}` : '—',
               a?.bytes !== undefined ? formatBytes(a.bytes) : '—',
@@ -73,7 +80,7 @@ export function renderModeSummary(result: ModeResult): string {
   } else {
     parts.push(
       `max-age ${formatDuration(result.maxAgeMs)} · smaller than ${Math.round(result.minSizeRatio * 100)}% of the ` +
-        `usual size is an alarm · checked ${md(result.startedAt)} · took ${took(result.durationMs)}`,
+        `usual size is an alarm · checked ${md(when(result.startedAt))} · took ${took(result.durationMs)}`,
     );
     if (result.destinations.length > 0) {
       parts.push('### Destinations');
@@ -88,7 +95,7 @@ export function renderModeSummary(result: ModeResult): string {
                   return [
                     md(d.label),
                     md(db.database || '—'),
-                    good ? `${md(good.createdAt)} (${md(good.manifest)})` : '—',
+                    good ? `${md(when(good.createdAt))} (${md(good.manifest)})` : '—',
                     good ? formatDuration(Math.max(0, good.ageMs)) : '—',
                     good ? formatBytes(good.archiveBytes) : '—',
                     db.ok ? '✅' : `❌ ${md(db.problems[0] ?? 'failed')}`,
@@ -99,8 +106,10 @@ export function renderModeSummary(result: ModeResult): string {
       );
     }
   }
-  if (result.problems.length > 0) parts.push('### Problems', capped(result.problems, '❌').join('\n'));
-  if (result.warnings.length > 0) parts.push('### Warnings', capped(result.warnings, '⚠️').join('\n'));
+  if (result.problems.length > 0)
+    parts.push('### Problems', capped(result.problems, '❌', 'problems').join('\n'));
+  if (result.warnings.length > 0)
+    parts.push('### Warnings', capped(result.warnings, '⚠️', 'warnings').join('\n'));
   return parts.join('\n\n') + '\n';
 }
 
@@ -111,7 +120,9 @@ export function renderModeText(result: ModeResult): string {
   if (result.mode === 'verify') {
     lines.push(`Destination: ${clean(result.destination)}`);
     for (const set of result.sets) {
-      lines.push(`Set ${clean(set.manifest)} (${clean(set.createdAt)}, ${clean(set.schemas.join(', '))}):`);
+      lines.push(
+        `Set ${clean(set.manifest)} (${clean(when(set.createdAt))}, ${clean(set.schemas.join(', '))}):`,
+      );
       for (const a of set.archives)
         lines.push(`  ${clean(a.name)}: ${a.ok ? 'OK' : `FAILED (${clean(a.failedFiles.join(', '))})`}`);
     }
@@ -124,7 +135,7 @@ export function renderModeText(result: ModeResult): string {
         lines.push(
           `  ${clean(db.database || '(no database)')}: ` +
             (good
-              ? `newest good ${clean(good.createdAt)}, ${formatDuration(Math.max(0, good.ageMs))} old, ${formatBytes(good.archiveBytes)}`
+              ? `newest good ${clean(when(good.createdAt))}, ${formatDuration(Math.max(0, good.ageMs))} old, ${formatBytes(good.archiveBytes)}`
               : 'no good backup'),
         );
       }

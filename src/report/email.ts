@@ -17,7 +17,9 @@ import {
   type ReportLanguage,
 } from './i18n.js';
 import { archiveShare, copyCheck, destinationKind, schemasOk } from './figures.js';
-import { reportProblems, type Problem } from './problems.js';
+import { reportProblems, skippedTablesNote, type Problem } from './problems.js';
+import { freePercent, previousFree, spaceChange } from './free-space.js';
+import { trendPoints, type RunHistoryEntry, type TrendPoint } from './history.js';
 import { makeMasker } from './run-log.js';
 
 export interface EmailAttachment {
@@ -45,12 +47,16 @@ export interface BuildEmailOptions {
   subjectTemplate?: string;
   /** IANA time zone for the times shown; UTC unless given. */
   timeZone?: string;
+  /** This database's earlier runs (loadHistory): the trend and the change of free space come from them. */
+  history?: readonly RunHistoryEntry[];
   /** Masks secrets once more, before escaping (e.g. RunLog.scrub): a second line of defence. */
   scrub?: (text: string) => string;
 }
 
 /** How many lines of the run log the body shows. */
 export const LOG_TAIL_LINES = 100;
+/** Runs in the e-mail's trend table (the summary's charts show more; a mail stays short). */
+export const EMAIL_TREND_RUNS = 10;
 /** Findings shown in full; the rest are counted (the attached log has them all). */
 const MAX_FINDINGS = 200;
 /** Log lines are wrapped here: Outlook ignores `white-space: pre-wrap` and would widen the whole mail. */
@@ -342,9 +348,8 @@ function htmlSchemas(h: Html, report: RunReport): string {
       `${td(share ? h.esc(ratioText(lang, share.ratio)) : none, 'right', 'white-space:nowrap;')}` +
       `${td(h.esc(formatElapsed(lang, s.durationMs)), 'right', 'white-space:nowrap;')}</tr>`;
     if (s.outcome === 'success') return row;
-    const skipped = s.skippedTables.length
-      ? `<br>${h.esc(t(lang, 'schema.skipped', { tables: s.skippedTables.join(', ') }))}`
-      : '';
+    const note = skippedTablesNote(lang, s);
+    const skipped = note ? `<br>${h.esc(note)}` : '';
     const pill = PILL[s.outcome];
     return (
       row +
@@ -517,6 +522,123 @@ function settingsConfigured(report: RunReport, lang: ReportLanguage): string | u
   });
 }
 
+function retentionExtras(report: RunReport, lang: ReportLanguage): string[] {
+  const dry = report.dryRun;
+  const out: string[] = [];
+  const dumps = report.retention?.leftoverDumps;
+  if (dumps && dumps.removed.length > 0)
+    out.push(
+      t(lang, dry ? 'retention.dumpsWouldDelete' : 'retention.dumpsDeleted', {
+        count: formatNumber(lang, dumps.removed.length),
+        size: formatBytesIn(lang, dumps.bytesFreed),
+      }),
+    );
+  const logs = report.retention?.runLogs;
+  if (logs && logs.removed.length > 0)
+    out.push(
+      t(lang, dry ? 'retention.logsWouldDelete' : 'retention.logsDeleted', {
+        count: formatNumber(lang, logs.removed.length),
+        days: formatNumber(lang, logs.logRetentionDays),
+      }),
+    );
+  return out;
+}
+
+/** Per place: the sets kept and deleted, the bytes freed and the newest set kept (the one a restore would use). */
+function htmlRetention(h: Html, report: RunReport, timeZone?: string): string {
+  const places = report.retention?.places ?? [];
+  if (places.length === 0) return '';
+  const { lang } = h;
+  const none = h.esc(t(lang, 'value.none'));
+  const head =
+    `<tr>${th(h.esc(t(lang, 'retention.place')))}${th(h.esc(t(lang, 'retention.kept')), 'right')}` +
+    `${th(h.esc(t(lang, report.dryRun ? 'retention.wouldDelete' : 'retention.deleted')), 'right')}` +
+    `${th(h.esc(t(lang, 'retention.freed')), 'right')}${th(h.esc(t(lang, 'retention.newestKept')))}</tr>`;
+  const rows = places.map((p) => {
+    const failed = p.setsFailed
+      ? small(h.esc(t(lang, 'retention.failed', { count: formatNumber(lang, p.setsFailed) })))
+      : '';
+    const note = [p.blocked, ...p.warnings].filter(Boolean).join('; ');
+    return (
+      `<tr>${td(h.path(p.place) + (note ? small(h.esc(note)) : ''))}` +
+      `${td(h.esc(formatNumber(lang, p.setsKept)), 'right')}` +
+      `${td(h.esc(formatNumber(lang, p.setsDeleted)) + failed, 'right')}` +
+      `${td(h.esc(formatBytesIn(lang, p.bytesFreed)), 'right', 'white-space:nowrap;')}` +
+      `${td(p.newestKept ? h.esc(formatDateTime(lang, p.newestKept.createdAt, timeZone)) + small(h.path(p.newestKept.manifest)) : none)}</tr>`
+    );
+  });
+  const extras = retentionExtras(report, lang)
+    .map(
+      (line) =>
+        `<div style="font-size:12px;line-height:17px;color:${MUTED};padding-top:4px;">${h.esc(line)}</div>`,
+    )
+    .join('');
+  return h.section(t(lang, 'summary.retention'), table(head + rows.join('')) + extras);
+}
+
+/** The last runs as a table with a bar for each archive size: what the summary draws as Mermaid charts. */
+function htmlTrend(h: Html, points: TrendPoint[], timeZone?: string): string {
+  if (points.length < 2) return '';
+  const { lang } = h;
+  const max = Math.max(0, ...points.map((p) => p.archiveBytes));
+  const head =
+    `<tr>${th(h.esc(t(lang, 'trend.run')))}${th(h.esc(t(lang, 'col.status')))}` +
+    `${th(h.esc(t(lang, 'archive.size')))}${th(h.esc(t(lang, 'fact.duration')), 'right')}</tr>`;
+  const rows = points.map((p) => {
+    const when = h.esc(formatDateTime(lang, p.startedAt, timeZone));
+    return (
+      `<tr>${td(p.current ? `<b>${when}</b>${small(h.esc(t(lang, 'alert.now')))}` : when, 'left', 'white-space:nowrap;')}` +
+      `${td(h.esc(statusWord(lang, p.status)))}` +
+      `${td(h.bar(p.archiveBytes, max, BANNER[p.status]) + small(h.esc(formatBytesIn(lang, p.archiveBytes))))}` +
+      `${td(h.esc(formatElapsed(lang, p.durationMs)), 'right', 'white-space:nowrap;')}</tr>`
+    );
+  });
+  return h.section(t(lang, 'trend.title', { count: String(points.length) }), table(head + rows.join('')));
+}
+
+/** Free space at each backup folder, on every run, with the change since the last run that measured it. */
+function htmlFreeSpace(h: Html, report: RunReport, options: BuildEmailOptions): string {
+  const places = report.freeSpace ?? [];
+  if (places.length === 0) return '';
+  const { lang } = h;
+  const head =
+    `<tr>${th(h.esc(t(lang, 'space.place')))}${th(h.esc(t(lang, 'space.folder')))}` +
+    `${th(h.esc(t(lang, 'space.free')), 'right')}${th(h.esc(t(lang, 'space.change')), 'right')}</tr>`;
+  const rows = places.map((f) => {
+    const line = freeSpaceLine(lang, report, f, options);
+    return (
+      `<tr>${td(h.esc(f.role), 'left', 'white-space:nowrap;')}${td(h.path(f.folder))}` +
+      `${td(h.esc(line.free), 'right')}${td(h.esc(line.change), 'right', 'white-space:nowrap;')}</tr>`
+    );
+  });
+  return h.section(
+    t(lang, 'section.freeSpace'),
+    table(head + rows.join('')) +
+      `<div style="font-size:12px;line-height:17px;color:${MUTED};padding-top:4px;">${h.esc(t(lang, 'space.measured'))}</div>`,
+  );
+}
+
+/** The free space of a folder and its change since the last run, as text (the HTML escapes it). */
+function freeSpaceLine(
+  lang: ReportLanguage,
+  report: RunReport,
+  f: NonNullable<RunReport['freeSpace']>[number],
+  options: BuildEmailOptions,
+): { free: string; change: string } {
+  if (f.freeBytes === undefined) return { free: t(lang, 'space.notMeasured'), change: t(lang, 'value.none') };
+  const before = previousFree(options.history ?? [], f.folder, report.id);
+  return {
+    free: t(lang, 'space.ofTotal', {
+      free: formatBytesIn(lang, f.freeBytes),
+      total: formatBytesIn(lang, f.totalBytes ?? 0),
+      percent: formatNumber(lang, freePercent(f)),
+    }),
+    change: before
+      ? `${spaceChange(lang, f.freeBytes - before.freeBytes)} (${formatDateTime(lang, before.startedAt, options.timeZone)})`
+      : t(lang, 'space.first'),
+  };
+}
+
 function buildHtml(report: RunReport, options: BuildEmailOptions, subject: string, database: string): string {
   const { lang } = options;
   const h = new Html(lang, options.scrub ?? ((s) => s));
@@ -553,7 +675,10 @@ function buildHtml(report: RunReport, options: BuildEmailOptions, subject: strin
             `${h.esc(t(lang, 'phase.total', { duration: formatElapsed(lang, report.durationMs) }))}</div>`,
         )
       : '',
+    htmlTrend(h, trendPoints(report, options.history ?? [], EMAIL_TREND_RUNS), options.timeZone),
     report.archives.length ? htmlArchives(h, report) : '',
+    htmlRetention(h, report, options.timeZone),
+    htmlFreeSpace(h, report, options),
     htmlProblems(h, list),
     htmlPreflight(h, report),
     htmlPlan(h, report),
@@ -656,8 +781,8 @@ function buildText(report: RunReport, options: BuildEmailOptions, database: stri
     out.push(...columns([header, ...rows], ['l', 'l', 'r', 'r', 'r', 'r', 'r']));
     for (const s of report.schemas.filter((s) => s.outcome !== 'success')) {
       out.push(`  ${s.name}: ${s.reason}`);
-      if (s.skippedTables.length)
-        out.push(`  ${t(lang, 'schema.skipped', { tables: s.skippedTables.join(', ') })}`);
+      const note = skippedTablesNote(lang, s);
+      if (note) out.push(`  ${note}`);
     }
 
     if (report.schemas.some((s) => s.dumpBytes > 0)) {
@@ -681,6 +806,20 @@ function buildText(report: RunReport, options: BuildEmailOptions, database: stri
       ...textBars(phaseList.map((p) => ({ label: p.label, value: p.ms, shown: formatElapsed(lang, p.ms) }))),
     );
     out.push(t(lang, 'phase.total', { duration: formatElapsed(lang, report.durationMs) }));
+  }
+
+  const points = trendPoints(report, options.history ?? [], EMAIL_TREND_RUNS);
+  if (points.length >= 2) {
+    out.push(...heading(t(lang, 'trend.title', { count: String(points.length) })));
+    out.push(
+      ...textBars(
+        points.map((p) => ({
+          label: `${formatDateTime(lang, p.startedAt, options.timeZone)} ${statusWord(lang, p.status)}`,
+          value: p.archiveBytes,
+          shown: `${formatBytesIn(lang, p.archiveBytes)}, ${formatElapsed(lang, p.durationMs)}`,
+        })),
+      ),
+    );
   }
 
   if (report.archives.length > 0) {
@@ -718,6 +857,51 @@ function buildText(report: RunReport, options: BuildEmailOptions, database: stri
       out.push('');
     }
     out.pop();
+  }
+
+  const places = report.retention?.places ?? [];
+  if (places.length > 0) {
+    out.push(...heading(t(lang, 'summary.retention')));
+    const header = [
+      t(lang, 'retention.place'),
+      t(lang, 'retention.kept'),
+      t(lang, report.dryRun ? 'retention.wouldDelete' : 'retention.deleted'),
+      t(lang, 'retention.freed'),
+      t(lang, 'retention.newestKept'),
+    ];
+    const rows = places.map((p) => [
+      p.place,
+      formatNumber(lang, p.setsKept),
+      formatNumber(lang, p.setsDeleted) +
+        (p.setsFailed
+          ? ` (${t(lang, 'retention.failed', { count: formatNumber(lang, p.setsFailed) })})`
+          : ''),
+      formatBytesIn(lang, p.bytesFreed),
+      p.newestKept ? formatDateTime(lang, p.newestKept.createdAt, options.timeZone) : none,
+    ]);
+    out.push(...columns([header, ...rows], ['l', 'r', 'r', 'r', 'l']));
+    for (const p of places) {
+      const note = [p.blocked, ...p.warnings].filter(Boolean).join('; ');
+      if (note) out.push(`  ${p.place}: ${note}`);
+    }
+    out.push(...retentionExtras(report, lang));
+  }
+
+  const spaces = report.freeSpace ?? [];
+  if (spaces.length > 0) {
+    out.push(...heading(t(lang, 'section.freeSpace')));
+    const header = [
+      t(lang, 'space.place'),
+      t(lang, 'space.folder'),
+      t(lang, 'space.free'),
+      t(lang, 'space.change'),
+    ];
+    const rows = spaces.map((f) => {
+      const line = freeSpaceLine(lang, report, f, options);
+      return [f.role, f.folder, line.free, line.change];
+    });
+    out.push(...columns([header, ...rows], ['l', 'l', 'r', 'r']));
+    out.push(t(lang, 'space.measured'));
   }
 
   const list = reportProblems(report, lang);

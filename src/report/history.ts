@@ -3,7 +3,8 @@
 // ephemeral runners (history-cache.ts).
 //
 // It holds figures only — never data, never secrets, never the connect string: per run its ids, start, status,
-// duration and archive bytes, and per schema its name, outcome, dump bytes and rows. It is a convenience for the
+// duration and archive bytes, the free bytes of each backup folder (for the change since the last run), and per
+// schema its name, outcome, dump bytes and rows. It is a convenience for the
 // reports and nothing else: the manifests beside the archives at each destination remain the source of truth
 // about which backups exist and are good (retention reads those, never this file). A lost, stale or corrupt
 // history only means a shorter trend and no alert; it is rebuilt from the next runs.
@@ -15,6 +16,7 @@ import path from 'node:path';
 import type { RunReport } from '../run-report.js';
 import type { RunStatus, SchemaOutcome } from '../types.js';
 import { formatBytes } from './format.js';
+import type { SpaceRole } from './free-space.js';
 
 export const HISTORY_FILE = '.oracle-backup-history.json';
 /** Runs kept per database: two months of nightly backups. */
@@ -48,6 +50,14 @@ export interface RunHistoryEntry {
   /** Bytes of every archive the run wrote. */
   archiveBytes: number;
   schemas: SchemaHistoryEntry[];
+  /** Free bytes at the end of the run per folder (dump-path, work-dir, copy-to); absent in older files. */
+  freeSpace?: FreeSpaceHistoryEntry[];
+}
+
+export interface FreeSpaceHistoryEntry {
+  role: SpaceRole;
+  folder: string;
+  freeBytes: number;
 }
 
 /** A short, stable hash of the connect string: identifies the database without storing how to reach it. */
@@ -78,7 +88,14 @@ export function historyEntry(report: RunReport, runId?: string, attempt?: string
       dumpBytes: s.dumpBytes,
       rows: s.rows,
     })),
+    ...(measuredSpace(report).length > 0 ? { freeSpace: measuredSpace(report) } : {}),
   };
+}
+
+function measuredSpace(report: RunReport): FreeSpaceHistoryEntry[] {
+  return (report.freeSpace ?? []).flatMap((f) =>
+    f.freeBytes === undefined ? [] : [{ role: f.role, folder: f.folder, freeBytes: f.freeBytes }],
+  );
 }
 
 const time = (entry: RunHistoryEntry): number => Date.parse(entry.startedAt) || 0;
@@ -139,6 +156,20 @@ function readSchema(value: unknown): SchemaHistoryEntry | undefined {
   return { name: s.name, status: s.status as SchemaOutcome, dumpBytes: s.dumpBytes, rows: s.rows };
 }
 
+const ROLES: readonly string[] = ['dump-path', 'work-dir', 'copy-to'];
+
+/** The free space of an entry; a malformed one is dropped, never the run (it only loses the change shown). */
+function readFreeSpace(value: unknown): FreeSpaceHistoryEntry[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const entries = value.flatMap((v: unknown) => {
+    const f = v as Record<string, unknown> | null;
+    if (!f || typeof f !== 'object') return [];
+    if (!ROLES.includes(f.role as string) || !isText(f.folder, 1000) || !isCount(f.freeBytes)) return [];
+    return [{ role: f.role as SpaceRole, folder: f.folder, freeBytes: f.freeBytes }];
+  });
+  return entries.length > 0 ? entries : undefined;
+}
+
 function readEntry(value: unknown): RunHistoryEntry | undefined {
   const r = value as Record<string, unknown> | null;
   if (!r || typeof r !== 'object') return undefined;
@@ -161,6 +192,7 @@ function readEntry(value: unknown): RunHistoryEntry | undefined {
     durationMs: r.durationMs,
     archiveBytes: r.archiveBytes,
     schemas: schemas as SchemaHistoryEntry[],
+    ...(readFreeSpace(r.freeSpace) ? { freeSpace: readFreeSpace(r.freeSpace) } : {}),
   };
 }
 
@@ -191,6 +223,53 @@ export function parseHistory(text: string): { runs: RunHistoryEntry[]; problem?:
 
 export function serializeHistory(runs: readonly RunHistoryEntry[]): string {
   return JSON.stringify({ version: HISTORY_VERSION, runs }, null, 1) + '\n';
+}
+
+/** One run of the trend: an earlier run from the history, or this one (`current`). */
+export interface TrendPoint {
+  id: string;
+  startedAt: string;
+  status: RunStatus;
+  archiveBytes: number;
+  durationMs: number;
+  current: boolean;
+}
+
+/**
+ * The last `max` runs, oldest first, this run last: what the summary's charts and the e-mail's trend table draw.
+ * A run refused by the work-dir lock measured nothing (drawn, it would look like a failed backup), and a dry run
+ * exported nothing: neither is a point.
+ */
+export function trendPoints(
+  report: RunReport,
+  history: readonly RunHistoryEntry[],
+  max: number,
+): TrendPoint[] {
+  const earlier = history
+    .filter((r) => r.id !== report.id && !r.refused)
+    .map((r): TrendPoint => ({
+      id: r.id,
+      startedAt: r.startedAt,
+      status: r.status,
+      archiveBytes: r.archiveBytes,
+      durationMs: r.durationMs,
+      current: false,
+    }))
+    .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+  const current: TrendPoint[] =
+    report.dryRun || refusedByLock(report)
+      ? []
+      : [
+          {
+            id: report.id,
+            startedAt: report.startedAt,
+            status: report.status,
+            archiveBytes: report.bytesArchived,
+            durationMs: report.durationMs,
+            current: true,
+          },
+        ];
+  return [...earlier, ...current].slice(-max);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

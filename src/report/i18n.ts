@@ -2,7 +2,7 @@
 // its keys and `{param}` names are the type every other catalogue must match, so a missing key does not compile.
 // What the pipeline writes itself (reasons, Oracle findings and their advice, paths) stays as written; the advice
 // for local failures (advice.ts) is here, so the summary shows it in the report language.
-import { formatDuration } from '../settings/parse.js';
+import { formatElapsed as elapsed } from '../settings/parse.js';
 
 export const REPORT_LANGUAGES = ['en', 'pt-BR', 'es'] as const;
 export type ReportLanguage = (typeof REPORT_LANGUAGES)[number];
@@ -38,6 +38,15 @@ const en = {
   'section.problems': 'Warnings and errors: what to do',
   'section.preflight': 'Pre-flight checks',
   'section.plan': 'Plan',
+  'section.freeSpace': 'Free space',
+  'space.place': 'Place',
+  'space.folder': 'Folder',
+  'space.free': 'Free',
+  'space.ofTotal': '{free} of {total} ({percent}% free)',
+  'space.change': 'Since the last run',
+  'space.first': 'first measurement',
+  'space.notMeasured': 'not measured: the folder is missing or not reachable',
+  'space.measured': 'Measured at the end of the run, after retention.',
   'section.log': 'Last {count} lines of the run log',
 
   'col.schema': 'Schema',
@@ -56,6 +65,9 @@ const en = {
   'schema.tables.one': '{count} table',
   'schema.tables.other': '{count} tables',
   'schema.skipped': 'Skipped tables: {tables}',
+  'schema.skippedAlso': 'Also skipped: {tables}',
+  'schema.skippedMore.one': 'and {count} more table, listed under skippedTables in the report JSON',
+  'schema.skippedMore.other': 'and {count} more tables, listed under skippedTables in the report JSON',
 
   'phase.export': 'Export {schema}',
   'phase.archive': 'Zip and verify {archive}',
@@ -237,6 +249,15 @@ const ptBR: Messages = {
   'section.problems': 'Avisos e erros: o que fazer',
   'section.preflight': 'Verificações iniciais',
   'section.plan': 'Plano',
+  'section.freeSpace': 'Espaço livre',
+  'space.place': 'Local',
+  'space.folder': 'Pasta',
+  'space.free': 'Livre',
+  'space.ofTotal': '{free} de {total} ({percent}% livre)',
+  'space.change': 'Desde a última execução',
+  'space.first': 'primeira medição',
+  'space.notMeasured': 'não medido: a pasta não existe ou não está acessível',
+  'space.measured': 'Medido no fim da execução, depois da retenção.',
   'section.log': 'Últimas {count} linhas do log de execução',
 
   'col.schema': 'Schema',
@@ -255,6 +276,9 @@ const ptBR: Messages = {
   'schema.tables.one': '{count} tabela',
   'schema.tables.other': '{count} tabelas',
   'schema.skipped': 'Tabelas ignoradas: {tables}',
+  'schema.skippedAlso': 'Também ignoradas: {tables}',
+  'schema.skippedMore.one': 'e mais {count} tabela, listada em skippedTables no JSON do relatório',
+  'schema.skippedMore.other': 'e mais {count} tabelas, listadas em skippedTables no JSON do relatório',
 
   'phase.export': 'Exportar {schema}',
   'phase.archive': 'Compactar e verificar {archive}',
@@ -423,6 +447,15 @@ const es: Messages = {
   'section.problems': 'Advertencias y errores: qué hacer',
   'section.preflight': 'Comprobaciones previas',
   'section.plan': 'Plan',
+  'section.freeSpace': 'Espacio libre',
+  'space.place': 'Lugar',
+  'space.folder': 'Carpeta',
+  'space.free': 'Libre',
+  'space.ofTotal': '{free} de {total} ({percent}% libre)',
+  'space.change': 'Desde la última ejecución',
+  'space.first': 'primera medición',
+  'space.notMeasured': 'no medido: la carpeta no existe o no es accesible',
+  'space.measured': 'Medido al final de la ejecución, después de la retención.',
   'section.log': 'Últimas {count} líneas del registro de ejecución',
 
   'col.schema': 'Esquema',
@@ -441,6 +474,9 @@ const es: Messages = {
   'schema.tables.one': '{count} tabla',
   'schema.tables.other': '{count} tablas',
   'schema.skipped': 'Tablas omitidas: {tables}',
+  'schema.skippedAlso': 'También omitidas: {tables}',
+  'schema.skippedMore.one': 'y {count} tabla más, listada en skippedTables del JSON del informe',
+  'schema.skippedMore.other': 'y {count} tablas más, listadas en skippedTables del JSON del informe',
 
   'phase.export': 'Exportar {schema}',
   'phase.archive': 'Comprimir y verificar {archive}',
@@ -632,30 +668,47 @@ export function formatBytesIn(lang: ReportLanguage, bytes: number): string {
   return `${formatNumber(lang, value, unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
-/** Milliseconds as reports show them: `411 ms` below a second, else `1h30m5s`. */
-export function formatElapsed(lang: ReportLanguage, ms: number): string {
-  return ms < 1000 ? `${formatNumber(lang, Math.max(0, Math.round(ms)))} ms` : formatDuration(ms);
+/**
+ * Milliseconds as reports show them, the same in every language and as the run log writes them (formatElapsed of
+ * the settings: `<1s` below a second, else whole seconds as `1h30m5s`). `lang` is kept for the callers' symmetry.
+ */
+export function formatElapsed(_lang: ReportLanguage, ms: number): string {
+  return elapsed(ms);
 }
 
-/** A point in time in the language's style, in `timeZone` (IANA name; UTC unless given). */
-export function formatDateTime(lang: ReportLanguage, iso: string, timeZone = 'UTC'): string {
+/**
+ * A point in time as the summary, the e-mail and its text part show it: `2026-12-08 01:30 UTC`, or
+ * `2026-12-07 22:30 -03:00` in the runner's zone (`timeZone`, an IANA name; UTC unless given). Year-month-day and a
+ * 24-hour clock read the same in every language and sort; the zone is always shown, as `UTC` or its offset, so a
+ * DBA in another zone can tell. The report JSON keeps ISO strings; only what people read goes through here.
+ */
+export function formatDateTime(_lang: ReportLanguage, iso: string, timeZone = 'UTC'): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(lang, {
-    dateStyle: 'medium',
-    timeStyle: 'short',
+  const parts = new Intl.DateTimeFormat('en-CA', {
     timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
     hourCycle: 'h23',
-  })
-    .format(date)
-    .concat(` ${timeZoneLabel(date, timeZone)}`);
+  }).formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes): string =>
+    parts.find((p) => p.type === type)?.value ?? '';
+  return (
+    `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')} ` +
+    timeZoneLabel(date, timeZone)
+  );
 }
 
+/** `UTC` at offset zero, else the offset as `-03:00` / `+05:30`. */
 function timeZoneLabel(date: Date, timeZone: string): string {
-  const part = new Intl.DateTimeFormat('en', { timeZone, timeZoneName: 'short' })
+  const part = new Intl.DateTimeFormat('en', { timeZone, timeZoneName: 'longOffset' })
     .formatToParts(date)
     .find((p) => p.type === 'timeZoneName');
-  return part?.value ?? timeZone;
+  const offset = part?.value.replace(/^GMT/, '') ?? '';
+  return offset === '' || /^[+-]00:00$/.test(offset) ? 'UTC' : offset;
 }
 
 /** `YYYY-MM-DD` of an instant in `timeZone`: the same in every language, and sortable in a mail client. */

@@ -5,15 +5,17 @@
 // GitHub's 1 MiB cap and is never cut inside a table, a code block or a <details> element.
 import { adviceFor } from './advice.js';
 import { archiveShare, copyCheck, destinationKind, schemasOk } from './figures.js';
-import { reportProblems } from './problems.js';
+import { reportProblems, skippedTablesNote } from './problems.js';
 import {
-  refusedByLock,
   sizeChanges,
+  trendPoints,
   SIZE_ALERT_THRESHOLD,
   type RunHistoryEntry,
   type SizeAlertOptions,
   type SizeChange,
+  type TrendPoint,
 } from './history.js';
+import { freePercent, previousFree, spaceChange } from './free-space.js';
 import {
   formatDateTime,
   formatElapsed,
@@ -65,6 +67,7 @@ const BUDGET = {
   archives: 40_000,
   destinations: 40_000,
   retention: 40_000,
+  freeSpace: 10_000,
   problems: 80_000,
   preflight: 20_000,
   settings: 20_000,
@@ -326,9 +329,7 @@ function schemaSection(report: RunReport, lang: ReportLanguage): string[] {
     const share = archiveShare(report, s);
     const detail = [
       s.reason,
-      ...(s.outcome !== 'success' && s.skippedTables.length
-        ? [t(lang, 'schema.skipped', { tables: s.skippedTables.join(', ') })]
-        : []),
+      ...(s.outcome !== 'success' ? [skippedTablesNote(lang, s)].filter((n) => n !== undefined) : []),
     ].join(' · ');
     return [
       escapeMarkdown(clip(s.name, CLIP.cell)),
@@ -434,15 +435,6 @@ function chartSections(report: RunReport, lang: ReportLanguage): string[] {
   return [...sizes, ...times];
 }
 
-interface TrendPoint {
-  id: string;
-  startedAt: string;
-  status: RunStatus;
-  archiveBytes: number;
-  durationMs: number;
-  current: boolean;
-}
-
 /** Mermaid text: a quoted string without quotes or line breaks. */
 function mermaidString(text: string): string {
   return `"${text.replace(/["\r\n`]/g, "'")}"`;
@@ -467,26 +459,7 @@ function trendSection(
   history: readonly RunHistoryEntry[],
   timeZone?: string,
 ): string[] {
-  // A run refused by the work-dir lock measured nothing: drawn, it would look like a failed backup.
-  const earlier = history
-    .filter((r) => r.id !== report.id && !r.refused)
-    .map((r): TrendPoint => ({ ...r, current: false }))
-    .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
-  const points: TrendPoint[] = [
-    ...earlier,
-    ...(report.dryRun || refusedByLock(report)
-      ? []
-      : [
-          {
-            id: report.id,
-            startedAt: report.startedAt,
-            status: report.status,
-            archiveBytes: report.bytesArchived,
-            durationMs: report.durationMs,
-            current: true,
-          },
-        ]),
-  ].slice(-TREND_RUNS);
+  const points = trendPoints(report, history, TREND_RUNS);
   if (points.length < 2) return [`📈 ${md(lang, 'trend.none')}`];
 
   const day = (p: TrendPoint): string => isoDate(p.startedAt, timeZone).slice(5);
@@ -613,7 +586,7 @@ function archiveSections(report: RunReport, lang: ReportLanguage): string[] {
   return parts;
 }
 
-function retentionSection(report: RunReport, lang: ReportLanguage): string[] {
+function retentionSection(report: RunReport, lang: ReportLanguage, timeZone?: string): string[] {
   const retention = report.retention;
   if (!retention) return [];
   const dry = report.dryRun;
@@ -640,8 +613,8 @@ function retentionSection(report: RunReport, lang: ReportLanguage): string[] {
             ? ` (${md(lang, 'retention.failed', { count: formatNumber(lang, p.setsFailed) })})`
             : ''),
         size(lang, p.bytesFreed),
-        p.oldestKept ? escapeMarkdown(p.oldestKept.createdAt) : none,
-        p.newestKept ? escapeMarkdown(p.newestKept.createdAt) : none,
+        p.oldestKept ? escapeMarkdown(formatDateTime(lang, p.oldestKept.createdAt, timeZone)) : none,
+        p.newestKept ? escapeMarkdown(formatDateTime(lang, p.newestKept.createdAt, timeZone)) : none,
         escapeMarkdown(clip([p.blocked, ...p.warnings].filter(Boolean).join('; '), CLIP.cell)) || none,
       ]),
       budget,
@@ -680,6 +653,46 @@ function retentionSection(report: RunReport, lang: ReportLanguage): string[] {
     );
   if (extra.length > 0) parts.push(extra.map((e) => `- ${e}`).join('\n'));
   return parts;
+}
+
+/** Free space at each backup folder on every run (not only when a check fails), with the change since the last. */
+function freeSpaceSection(
+  report: RunReport,
+  lang: ReportLanguage,
+  history: readonly RunHistoryEntry[],
+  timeZone?: string,
+): string[] {
+  const places = report.freeSpace ?? [];
+  if (places.length === 0) return [];
+  const rows = places.map((f) => {
+    const before = previousFree(history, f.folder, report.id);
+    const free =
+      f.freeBytes === undefined
+        ? `⚠️ ${md(lang, 'space.notMeasured')}`
+        : md(lang, 'space.ofTotal', {
+            free: size(lang, f.freeBytes),
+            total: size(lang, f.totalBytes ?? 0),
+            percent: formatNumber(lang, freePercent(f)),
+          });
+    const change =
+      f.freeBytes === undefined
+        ? t(lang, 'value.none')
+        : before
+          ? `${escapeMarkdown(spaceChange(lang, f.freeBytes - before.freeBytes))} ` +
+            `(${escapeMarkdown(formatDateTime(lang, before.startedAt, timeZone))})`
+          : md(lang, 'space.first');
+    return [code(f.role), code(clip(f.folder, CLIP.cell)), free, change];
+  });
+  return [
+    `### ${md(lang, 'section.freeSpace')}`,
+    md(lang, 'space.measured'),
+    table(
+      lang,
+      [md(lang, 'space.place'), md(lang, 'space.folder'), md(lang, 'space.free'), md(lang, 'space.change')],
+      rows,
+      BUDGET.freeSpace,
+    ),
+  ];
 }
 
 function problemSection(report: RunReport, lang: ReportLanguage): string[] {
@@ -830,7 +843,8 @@ export function buildSummary(input: RunReport, options: SummaryOptions = {}): st
     { blocks: chartSections(report, lang), drop: 4 },
     { blocks: trendSection(report, lang, history, options.timeZone), drop: 3 },
     { blocks: archiveSections(report, lang) },
-    { blocks: retentionSection(report, lang) },
+    { blocks: retentionSection(report, lang, options.timeZone) },
+    { blocks: freeSpaceSection(report, lang, history, options.timeZone) },
     { blocks: problemSection(report, lang) },
     { blocks: preflightSection(report, lang) },
     { blocks: settingsSection(report, lang) },

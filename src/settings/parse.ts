@@ -57,6 +57,15 @@ export function formatDuration(ms: number): string {
   return out;
 }
 
+/**
+ * How long something took, as every report shows it (run log, job summary, e-mail, text report): whole seconds in
+ * the `1h30m5s` style of formatDuration, rounded to the nearest second, and `<1s` below one second, so 714 ms reads
+ * `<1s` in the table and in the log alike instead of `714 ms` in one and `1s` in the other.
+ */
+export function formatElapsed(ms: number): string {
+  return ms < SECOND ? '<1s' : formatDuration(ms);
+}
+
 const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(I?B)?$/i;
 const SIZE_HINT = 'use a number with K, M, G or T (binary units), e.g. 500M or 10G';
