@@ -506,9 +506,12 @@ async function runMonitorMode(options) {
     return result;
 }
 
+// EXTERNAL MODULE: ./src/report/i18n.ts
+var i18n = __webpack_require__(31640);
 // EXTERNAL MODULE: ./src/report/summary.ts + 1 modules
 var summary = __webpack_require__(20963);
 ;// CONCATENATED MODULE: ./src/modes/summary.ts
+
 
 
 
@@ -528,25 +531,28 @@ function table(header, rows) {
         ...rows.map((r) => `| ${r.join(' | ')} |`),
     ].join('\n');
 }
-function capped(lines, icon) {
+/** The first MAX_LINES; past them, how many more `what` there are and where: the run log has every one. */
+function capped(lines, icon, what) {
     const shown = lines.slice(0, MAX_LINES).map((l) => `- ${icon} ${md(l)}`);
     if (lines.length > MAX_LINES)
-        shown.push(`- … and ${lines.length - MAX_LINES} more`);
+        shown.push(`- … and ${lines.length - MAX_LINES} more ${what}, listed in the run log`);
     return shown;
 }
-const took = (ms) => (ms < 1000 ? `${ms} ms` : (0,parse/* formatDuration */.a3)(Math.round(ms / 1000) * 1000));
+/** A point in time as the backup reports show it: `2026-12-08 01:30 UTC`, in the runner's zone with the zone. */
+const when = (iso) => (0,i18n/* formatDateTime */.r6)('en', iso, Intl.DateTimeFormat().resolvedOptions().timeZone);
+const took = (ms) => (0,parse/* formatElapsed */.C7)(ms);
 const title = (r) => `${STATUS_ICON[r.status]} Oracle backup ${r.mode}: ${r.status}`;
 /** The job summary of a verify or monitor run, in GitHub Markdown. */
 function renderModeSummary(result) {
     const parts = [`## ${title(result)}`, md(result.statusReason)];
     if (result.mode === 'verify') {
-        parts.push(`Destination ${md(result.destination)} · checked ${md(result.startedAt)} · took ${took(result.durationMs)}`);
+        parts.push(`Destination ${md(result.destination)} · checked ${md(when(result.startedAt))} · took ${took(result.durationMs)}`);
         if (result.sets.length > 0) {
             parts.push('### Backup sets verified');
             parts.push(table(['Set', 'Database', 'Created', 'Schemas', 'Archive', 'Size', 'Entries read', 'Result'], result.sets.flatMap((set) => (set.archives.length > 0 ? set.archives : [undefined]).map((a) => [
                 md(set.manifest),
                 md(set.database || '—'),
-                md(set.createdAt),
+                md(when(set.createdAt)),
                 md(set.schemas.join(', ') || '—'),
                 a ? `${md(a.name)}${a.encrypted ? ' 🔒' : ''}${a.how ? ` (${md(a.how)})` : ''}` : '—',
                 a?.bytes !== undefined ? (0,format/* formatBytes */.z)(a.bytes) : '—',
@@ -561,7 +567,7 @@ function renderModeSummary(result) {
     }
     else {
         parts.push(`max-age ${(0,parse/* formatDuration */.a3)(result.maxAgeMs)} · smaller than ${Math.round(result.minSizeRatio * 100)}% of the ` +
-            `usual size is an alarm · checked ${md(result.startedAt)} · took ${took(result.durationMs)}`);
+            `usual size is an alarm · checked ${md(when(result.startedAt))} · took ${took(result.durationMs)}`);
         if (result.destinations.length > 0) {
             parts.push('### Destinations');
             parts.push(table(['Destination', 'Database', 'Newest good backup', 'Age', 'Size', 'Result'], result.destinations.flatMap((d) => d.databases.length === 0
@@ -571,7 +577,7 @@ function renderModeSummary(result) {
                     return [
                         md(d.label),
                         md(db.database || '—'),
-                        good ? `${md(good.createdAt)} (${md(good.manifest)})` : '—',
+                        good ? `${md(when(good.createdAt))} (${md(good.manifest)})` : '—',
                         good ? (0,parse/* formatDuration */.a3)(Math.max(0, good.ageMs)) : '—',
                         good ? (0,format/* formatBytes */.z)(good.archiveBytes) : '—',
                         db.ok ? '✅' : `❌ ${md(db.problems[0] ?? 'failed')}`,
@@ -580,9 +586,9 @@ function renderModeSummary(result) {
         }
     }
     if (result.problems.length > 0)
-        parts.push('### Problems', capped(result.problems, '❌').join('\n'));
+        parts.push('### Problems', capped(result.problems, '❌', 'problems').join('\n'));
     if (result.warnings.length > 0)
-        parts.push('### Warnings', capped(result.warnings, '⚠️').join('\n'));
+        parts.push('### Warnings', capped(result.warnings, '⚠️', 'warnings').join('\n'));
     return parts.join('\n\n') + '\n';
 }
 /** The same facts as plain text, for the run log and the e-mail's text part. */
@@ -592,7 +598,7 @@ function renderModeText(result) {
     if (result.mode === 'verify') {
         lines.push(`Destination: ${clean(result.destination)}`);
         for (const set of result.sets) {
-            lines.push(`Set ${clean(set.manifest)} (${clean(set.createdAt)}, ${clean(set.schemas.join(', '))}):`);
+            lines.push(`Set ${clean(set.manifest)} (${clean(when(set.createdAt))}, ${clean(set.schemas.join(', '))}):`);
             for (const a of set.archives)
                 lines.push(`  ${clean(a.name)}: ${a.ok ? 'OK' : `FAILED (${clean(a.failedFiles.join(', '))})`}`);
         }
@@ -605,7 +611,7 @@ function renderModeText(result) {
                 const good = db.newestGood;
                 lines.push(`  ${clean(db.database || '(no database)')}: ` +
                     (good
-                        ? `newest good ${clean(good.createdAt)}, ${(0,parse/* formatDuration */.a3)(Math.max(0, good.ageMs))} old, ${(0,format/* formatBytes */.z)(good.archiveBytes)}`
+                        ? `newest good ${clean(when(good.createdAt))}, ${(0,parse/* formatDuration */.a3)(Math.max(0, good.ageMs))} old, ${(0,format/* formatBytes */.z)(good.archiveBytes)}`
                         : 'no good backup'));
             }
         }
