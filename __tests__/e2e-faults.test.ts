@@ -3,7 +3,7 @@
 // checks that no good data is lost, that the status is never `success` when something failed, and that the run
 // (or the post step) says what it kept where.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, watch } from 'node:fs';
+import { existsSync, watch } from 'node:fs';
 import { chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
@@ -287,31 +287,34 @@ describe('SIGINT while retention deletes', () => {
     // a tenth of a millisecond per file) that the signal, sent when the oldest archive goes, lands while retention
     // still deletes.
     const now = Date.now();
-    const old = Array.from({ length: 600 }, (_, i) => `old-${String(i).padStart(3, '0')}.zip`);
+    // 2,000 sets: a window of a few hundred milliseconds even on a fast disk.
+    const old = Array.from({ length: 2000 }, (_, i) => `old-${String(i).padStart(4, '0')}.zip`);
     for (const [i, name] of old.entries())
       await writeBackupSet(s.shareDir, name, new Date(now - (i + 1) * 60_000), 'success');
     const oldest = path.join(s.shareDir, old.at(-1)!);
     const action = await startAction(s);
-    // What the share showed when the signal went, and every 50 changes after: never an archive without its
-    // manifest, since a set's archives go before its manifest.
-    const seen: string[][] = [];
-    let changes = 0;
-    const watcher = watch(s.shareDir, () => {
-      changes++;
-      if (seen.length === 0 && !existsSync(oldest)) {
+    // The share's changes in the order they happened (inotify keeps it; a listing taken while thousands of files
+    // go is not atomic). The old sets existed before, so their events are their deletions: a set's archive must go
+    // before its manifest, so that no archive is ever without the manifest that makes it recognisable.
+    const events: string[] = [];
+    let signalled = false;
+    const watcher = watch(s.shareDir, (_type, file) => {
+      if (file) events.push(file);
+      if (!signalled && !existsSync(oldest)) {
+        signalled = true;
         action.child.kill('SIGINT');
-        seen.push(readdirSync(s.shareDir));
-      } else if (seen.length > 0 && changes % 50 === 0) seen.push(readdirSync(s.shareDir));
+      }
     });
     const result = await finishedWithin(action).finally(() => watcher.close());
-    expect(seen.length).toBeGreaterThan(1);
-    for (const listing of seen)
-      for (const zip of listing.filter((n) => n.endsWith('.zip')))
-        expect(listing).toContain(`${zip}.manifest.json`);
+    expect(signalled).toBe(true);
+    const deleted = old.filter((zip) => events.includes(zip));
+    expect(deleted.length).toBe(old.length - 1);
+    for (const zip of deleted)
+      expect(events.indexOf(zip), zip).toBeLessThan(events.indexOf(`${zip}.manifest.json`));
     const log = result.stdout;
-    const signalled = log.indexOf('SIGINT received: cancelling the run');
-    expect(signalled).toBeGreaterThan(log.indexOf(`retention at work-dir ${s.workDir}:`));
-    expect(signalled).toBeLessThan(log.indexOf(`retention at folder ${s.shareDir}:`));
+    const received = log.indexOf('SIGINT received: cancelling the run');
+    expect(received).toBeGreaterThan(log.indexOf(`retention at work-dir ${s.workDir}:`));
+    expect(received).toBeLessThan(log.indexOf(`retention at folder ${s.shareDir}:`));
 
     expect(result.outputs.status).toBe('failure');
     const report = JSON.parse(await readFile(result.outputs.report!, 'utf8'));
