@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { chromiumScreenshot } from '../scripts/chromium-screenshot.js';
 import { buildEmail } from '../src/report/email.js';
 import { sampleReport, sampleRunLog } from './fixtures/email-report.js';
 import { PREPARE_COMMAND } from './helpers/skip-reasons.js';
@@ -116,25 +116,14 @@ describe('e-mail rendering', () => {
       const htmlFile = path.join(dir, 'email.html');
       const png = path.join(dir, 'email.png');
       writeFileSync(htmlFile, email.html);
-      const run = spawnSync(
+      const run = chromiumScreenshot({
         chromium,
-        [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--hide-scrollbars',
-          `--user-data-dir=${path.join(dir, 'profile')}`,
-          `--screenshot=${png}`,
-          `--window-size=${WIDTH},${HEIGHT}`,
-          pathToFileURL(htmlFile).href,
-        ],
-        { encoding: 'utf8', timeout: 90_000 },
-      );
+        page: htmlFile,
+        png,
+        width: WIDTH,
+        height: HEIGHT,
+        profileDir: path.join(dir, 'profile'),
+      });
       expect(existsSync(png), `chromium wrote no screenshot: ${run.stderr}`).toBe(true);
       expect(statSync(png).size).toBeGreaterThan(50 * 1024);
 

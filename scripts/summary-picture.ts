@@ -1,12 +1,12 @@
 // `npm run docs:pictures`: draws the pictures of docs/ from the demo run (`npm run demo`, which runs first) with
 // headless Chromium: its job summary as GitHub would show it (docs/job-summary.png) and its e-mail as a mail client
 // shows the HTML part (docs/email-report.png). The demo works in a neutral folder, so no checkout's path shows.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { marked } from 'marked';
+import { chromiumScreenshot } from './chromium-screenshot.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEMO = process.env.OBA_DEMO_DIR || path.join(tmpdir(), 'oracle-backup-demo');
@@ -29,25 +29,8 @@ screenshot(html, path.join(ROOT, 'docs', 'job-summary.png'), '1150,1500');
 screenshot(path.join(DEMO, 'mail', 'report-1.html'), path.join(ROOT, 'docs', 'email-report.png'), '800,1800');
 
 function screenshot(page: string, png: string, size: string): void {
-  const run = spawnSync(
-    'chromium',
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--hide-scrollbars',
-      `--user-data-dir=${path.join(dir, 'profile')}`,
-      `--screenshot=${png}`,
-      `--window-size=${size}`,
-      pathToFileURL(page).href,
-    ],
-    { encoding: 'utf8', timeout: 90_000 },
-  );
+  const [width, height] = size.split(',').map(Number) as [number, number];
+  const run = chromiumScreenshot({ page, png, width, height, profileDir: path.join(dir, 'profile') });
   if (run.status !== 0) throw new Error(`chromium failed: ${run.stderr}`);
   console.log(`wrote ${png}`);
 }
