@@ -12,6 +12,7 @@ import { writeBackupSet } from './helpers/backup-sets.js';
 import { eventually } from './helpers/files.js';
 import { run as runAction, scenario, sha256, type Scenario } from './helpers/scenario.js';
 import { sshdUnavailableReason, startSshd, type TestSshd } from './helpers/sshd.js';
+import { TMPFS_NEEDS_ROOT } from './helpers/skip-reasons.js';
 
 const names = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).sort();
 const zips = async (dir: string) => (await names(dir)).filter((n) => n.endsWith('.zip'));
@@ -186,7 +187,7 @@ describe('copy-to folders that cannot take the set', () => {
   afterAll(() => {
     for (const dir of mounts.reverse()) execFileSync('umount', [dir]);
   });
-  const rootUnavailable = process.getuid?.() !== 0 ? 'this test mounts a tmpfs and needs root' : undefined;
+  const rootUnavailable = process.getuid?.() !== 0 ? TMPFS_NEEDS_ROOT : undefined;
 
   /** A tmpfs of `size` at a fresh folder under the scenario's root, unmounted after the tests. */
   async function tmpfs(s: Scenario, name: string, options: string): Promise<string> {
