@@ -1,9 +1,8 @@
 // The backup set's manifest (contract: "The manifest"). Built from the run's facts only: no secret ever goes in.
+import { MANIFEST_FORMAT } from './manifest-format.js';
 import type { ManifestDumpCheck } from './restore/dump-check.js';
 import type { ConsistencyReport, SchemaReport } from './run-report.js';
 import type { RunStatus } from './types.js';
-
-export const MANIFEST_FORMAT = 'oracle-backup-action/manifest@1';
 
 export interface ManifestSchema {
   name: string;

@@ -3,7 +3,6 @@
 // (from the run history). A DBA sees a disk filling up nights before a run fails for want of room; pre-flight only
 // compares the free space with the estimate of this run.
 import { stat, statfs } from 'node:fs/promises';
-import type { RunHistoryEntry } from './history.js';
 import { formatBytesIn, type ReportLanguage } from './i18n.js';
 
 export type SpaceRole = 'dump-path' | 'work-dir' | 'copy-to';
@@ -54,8 +53,15 @@ export async function measureFreeSpace(
  * Free bytes at `folder` in the newest earlier run that measured it, for the change since the last run; undefined
  * when no earlier run did (a first run, a new folder, a history from before free space was recorded).
  */
+/** What `previousFree` reads of a run in the history (the history's own entries have it). */
+export interface MeasuredRun {
+  id: string;
+  startedAt: string;
+  freeSpace?: ReadonlyArray<{ folder: string; freeBytes: number }>;
+}
+
 export function previousFree(
-  history: readonly RunHistoryEntry[],
+  history: readonly MeasuredRun[],
   folder: string,
   currentId?: string,
 ): { freeBytes: number; startedAt: string } | undefined {

@@ -1,6 +1,6 @@
 // Recognising the backup sets this action wrote at a place: a set exists only through a valid manifest of this
 // tool, and its archives are only the files that manifest names. Everything else at the place is not ours.
-import { MANIFEST_FORMAT } from '../manifest.js';
+import { MANIFEST_FORMAT } from '../manifest-format.js';
 import type { RunStatus } from '../types.js';
 import type { BackupPlace, PlaceEntry } from './place.js';
 
