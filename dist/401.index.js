@@ -687,7 +687,7 @@ function readFullManifest(text) {
         bytes: Number(f.bytes),
         sha256: typeof f.sha256 === 'string' ? f.sha256.toLowerCase() : '',
     })));
-    const inner = (0,manifest/* manifestJson */.cO)({ ...json, archives: [] });
+    const inner = (0,manifest/* manifestJson */.c)({ ...json, archives: [] });
     return { archives, dumpFiles, innerSha256: (0,external_node_crypto_.createHash)('sha256').update(inner).digest('hex') };
 }
 const verify_isGood = (set) => set.verified && set.status !== 'failure';
