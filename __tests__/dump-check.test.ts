@@ -26,9 +26,9 @@ import {
   classifySqlfileRun,
   countSqlObjects,
   describeObjectCounts,
-  locateImpdp,
   sqlfileJobName,
 } from '../src/restore/sqlfile.js';
+import { locateImpdp } from '../src/export/locate-client.js';
 import { parseExpdpLog } from '../src/export/expdp-log.js';
 import type { ProcessResult } from '../src/types.js';
 import { readSimCalls, SIM_ORACLE_HOME, writeSimConfig } from './oracle-sim/sim.js';

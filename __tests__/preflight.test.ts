@@ -3,7 +3,8 @@ import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { locateClient, readClientRelease } from '../src/preflight.js';
+import { locateClient } from '../src/export/locate-client.js';
+import { readClientRelease } from '../src/preflight.js';
 import { SIM_EXPDP, SIM_ORACLE_HOME, writeSimConfig } from './oracle-sim/sim.js';
 
 describe('locateClient', () => {

@@ -58,7 +58,7 @@ import {
   type DumpCheckResult,
 } from './restore/dump-check.js';
 import { localDumpHeaderReader } from './restore/dump-header.js';
-import { locateImpdp } from './restore/sqlfile.js';
+import { locateImpdp } from './export/locate-client.js';
 import { buildManifest, manifestJson, type Manifest } from './manifest.js';
 import { credentialKey, runPreflight, type PreflightResult, type ToolKind } from './preflight.js';
 import type { RunLog } from './report/run-log.js';

@@ -14,7 +14,7 @@ import { templatePattern } from './export/dump-files.js';
 import { useridLine } from './export/userid.js';
 import { attachJobStopper, databaseJobStopper, type JobStopper } from './export/job-stop.js';
 import type { JobEvent } from './pipeline.js';
-import { locateClient } from './preflight.js';
+import { locateClient } from './export/locate-client.js';
 import { createFolderPlace } from './retention/folder-place.js';
 import type { BackupPlace } from './retention/place.js';
 import { loadSettings } from './settings/inputs.js';

@@ -18,6 +18,7 @@ import { describeFolderError, destinationFolderProblem } from './deliver/folder.
 import { preflightSftp, sftpLabel } from './deliver/sftp.js';
 import { compareWithDirectory } from './export/dump-location.js';
 import { childEnvironment } from './export/expdp-process.js';
+import { locateClient } from './export/locate-client.js';
 import { checkSmtp } from './report/email.js';
 import { formatBytes } from './report/format.js';
 import { folderSpace } from './report/free-space.js';
@@ -34,37 +35,6 @@ const DEFAULT_ARCHIVE_RATIO = 0.5;
 const VERSION_TIMEOUT_MS = 20_000;
 
 export type ToolKind = 'expdp' | 'exp';
-
-/** Where an export client is: `<oracle-home>/bin/<name>` when oracle-home is known, else the first on PATH. */
-export async function locateClient(
-  name: ToolKind | 'impdp',
-  oracleHome: string,
-  envPath = process.env.PATH ?? '',
-  platform = process.platform,
-): Promise<string | undefined> {
-  const exe = platform === 'win32' ? `${name}.exe` : name;
-  const candidates = oracleHome
-    ? [path.join(oracleHome, 'bin', exe)]
-    : envPath
-        .split(path.delimiter)
-        .filter(Boolean)
-        .map((dir) => path.join(dir, exe));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, platform === 'win32' ? constants.F_OK : constants.X_OK);
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  return undefined;
-}
-
-/** Where the expdp client is: `<oracle-home>/bin/expdp`, else the first `expdp` on PATH. */
-export const locateExpdp = (
-  oracleHome: string,
-  envPath = process.env.PATH ?? '',
-): Promise<string | undefined> => locateClient('expdp', oracleHome, envPath);
 
 /** Proves a folder is writable with a probe file; the problem in words, or undefined. */
 async function probeWritable(folder: string): Promise<string | undefined> {

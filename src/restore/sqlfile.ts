@@ -7,7 +7,7 @@
 // and the metadata can be read. Oracle does not read every row for SQLFILE, so the manifest's SHA-256 (checked again
 // by `mode: verify`) remains the proof that the bytes are unchanged since the export.
 import { createReadStream } from 'node:fs';
-import { access, constants, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { localFile, removeFile } from '../deletion.js';
@@ -16,29 +16,6 @@ import { parseExpdpLog } from '../export/expdp-log.js';
 import { runTag, taggedExportName } from '../temporary-names.js';
 import { useridLine } from '../export/userid.js';
 import type { OracleMessage, ParsedExpdpLog, ProcessResult } from '../types.js';
-
-/** Where the impdp client is: `<oracle-home>/bin/impdp`, else the first `impdp` on PATH (as expdp is found). */
-export async function locateImpdp(
-  oracleHome: string,
-  envPath = process.env.PATH ?? '',
-): Promise<string | undefined> {
-  const exe = process.platform === 'win32' ? 'impdp.exe' : 'impdp';
-  const candidates = oracleHome
-    ? [path.join(oracleHome, 'bin', exe)]
-    : envPath
-        .split(path.delimiter)
-        .filter(Boolean)
-        .map((dir) => path.join(dir, exe));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  return undefined;
-}
 
 /** Releases before 12.2 allow 30 bytes for a job name. */
 const MAX_JOB_NAME = 30;
