@@ -111,7 +111,7 @@ describe('a dump name that repeats (dump-name: {schema}, keep-dumps: true)', () 
 });
 
 describe('cancelling keeps finished exports', () => {
-  it('SIGINT after HORIZONTE succeeded: its dump is kept (or its archive complete), and the run says where', async () => {
+  it('SIGINT during the next export after HORIZONTE succeeded: its dump is kept, and the run says where', async () => {
     const s = await scenario(
       {
         HORIZONTE: { behavior: 'success', tables: 3, bytes: 24 * 1024 * 1024 },
