@@ -1,4 +1,4 @@
-// Issue 3 at the pipeline level: the simulated expdp really runs, and the recorded fake database (wired to the
+// Data Pump at the pipeline level: the simulated expdp really runs, and the recorded fake database (wired to the
 // simulator's jobs) is injected through PipelineDeps, so every statement and bind the action sends is checked.
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// verify-dump (issue 9): the pure classifiers of headers and SQLFILE runs, the SQL object counter, and checkDump
+// verify-dump: the pure classifiers of headers and SQLFILE runs, the SQL object counter, and checkDump
 // end to end on dumps the simulated expdp wrote (sqlfile through the simulated impdp, header through the local
 // reader and through a stand-in for the database's GET_DUMPFILE_INFO).
 import { spawn } from 'node:child_process';

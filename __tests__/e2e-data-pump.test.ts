@@ -1,4 +1,4 @@
-// Issue 3 end to end: the bundled dist/ run as the runner runs it, against the simulated Oracle (oracle-queries off:
+// Data Pump end to end: the bundled dist/ run as the runner runs it, against the simulated Oracle (oracle-queries off:
 // no listener here, so jobs are stopped with `expdp ATTACH=`). A SIGINT mid-export, a killed main step finished by
 // the post step, PARALLEL/FILESIZE file sets, legacy exp, and a pre-flight that reports everything at once.
 import { execFileSync } from 'node:child_process';

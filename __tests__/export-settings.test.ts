@@ -1,4 +1,4 @@
-// The export inputs of issue 3: oracle-queries, consistent, parallel, filesize, export-tool; what expdp-parameters
+// The export inputs: oracle-queries, consistent, parallel, filesize, export-tool; what expdp-parameters
 // may no longer set; legacy exp's limits; dump-path looked up at run time.
 import { describe, expect, it } from 'vitest';
 import { INPUT_NAMES } from '../src/settings/inputs.js';

@@ -1,4 +1,4 @@
-// The mode inputs (issue 9): mode, verify-dump, max-age, verify-from, in the house style of the other settings.
+// The mode inputs: mode, verify-dump, max-age, verify-from, in the house style of the other settings.
 import { describe, expect, it } from 'vitest';
 import { Collector } from '../src/settings/collector.js';
 import {

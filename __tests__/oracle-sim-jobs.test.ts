@@ -1,4 +1,4 @@
-// The simulated Oracle's server side (sim-jobs.mjs) and the clients of issue 3: `expdp help=y`, UDE-00018, jobs in
+// The simulated Oracle's server side (sim-jobs.mjs) and the clients that use it: `expdp help=y`, UDE-00018, jobs in
 // the job list while they run, `expdp ATTACH=` with KILL_JOB/STOP_JOB, and the legacy exp client.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

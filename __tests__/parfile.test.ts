@@ -66,7 +66,7 @@ describe('needsMultipleFiles', () => {
   });
 });
 
-describe('parfile lines of issue 3', () => {
+describe('parfile lines of the export inputs', () => {
   it('adds PARALLEL, FILESIZE, FLASHBACK_SCN and the schema EXCLUDEs before the extra lines', () => {
     const text = buildParfile(
       {

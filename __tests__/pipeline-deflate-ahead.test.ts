@@ -1,4 +1,4 @@
-// Issue 7: a dump file is deflated while its export writes it (src/archive/deflate-ahead.ts), and its zip entry
+// A dump file is deflated while its export writes it (src/archive/deflate-ahead.ts), and its zip entry
 // takes only the blocks that the finished file still holds. The simulated expdp writes at a set pace and rewrites
 // each dump file's header when its job ends, as Data Pump does, so the header block is always compressed again.
 import { spawnSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Issue 7: a folder gets the archive as it is written and while it is read back; the manifest, which makes the
+// A folder gets the archive as it is written and while it is read back; the manifest, which makes the
 // copy a backup set, follows only once the archive verified, and a copy of an archive that fails is removed.
 // The writer's end and the verification are held (or the verification made to fail) through a wrapper around the
 // real createVerifiedZipArchive, so the order is proven by what is on disk at that moment, not by timing.

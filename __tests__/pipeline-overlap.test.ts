@@ -1,4 +1,4 @@
-// Issue 7: archiving overlaps the exports. A schema's files go into its zip as soon as its export ends, while the
+// Archiving overlaps the exports. A schema's files go into its zip as soon as its export ends, while the
 // next schema exports; an archive goes to all its destinations at once. The simulated expdp really runs; a gate in
 // front of it holds the next export until the previous schema's archive has visibly started (or ended), so the
 // overlap is proven by the order of events, not by timing.

@@ -1,4 +1,4 @@
-// The backup set's manifest (contract: "The manifest"). Built from the run's facts only: no secret ever goes in.
+// The backup set's manifest, the format every destination and every later run relies on. Built from the run's facts only: no secret ever goes in.
 import { MANIFEST_FORMAT } from './manifest-format.js';
 import type { ManifestDumpCheck } from './restore/dump-check.js';
 import type { ConsistencyReport, SchemaReport } from './run-report.js';

@@ -26,7 +26,7 @@ export interface SchemaSettings {
   exclude?: string[];
 }
 
-/** The validated, typed settings of one run (inputs of issue 2). */
+/** The validated, typed settings of one run. */
 export interface Settings {
   connectString: string;
   schemas: SchemaSettings[];

@@ -1,5 +1,5 @@
 // Runs the pipeline in-process against the simulated Oracle (expdp/exp clients really spawned) with the recorded
-// fake database injected through PipelineDeps: what the Data Pump tests of issue 3 share.
+// fake database injected through PipelineDeps: what the Data Pump tests share.
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

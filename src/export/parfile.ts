@@ -1,5 +1,5 @@
 // Builds the expdp parameter file. Everything goes through a parfile (never argv) so the password stays off `ps`
-// and quoted values survive; see oracle-data-pump.md.
+// and quoted values survive (Data Pump reads a parfile's quotes as the shell would not).
 import { fileSizeParameter } from '../settings/export-settings.js';
 import { useridLine } from './userid.js';
 

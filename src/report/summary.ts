@@ -253,7 +253,7 @@ function runFileWarnings(report: RunReport): string[] {
 }
 
 /**
- * The export's own facts (issue 3): the point in time every schema was exported as of, the orphaned Data Pump jobs
+ * The export's own facts: the point in time every schema was exported as of, the orphaned Data Pump jobs
  * of earlier runs that were cleaned, the export tool when it is legacy exp. In English for now: the message
  * catalogue (i18n.ts) has no keys for them yet.
  */

@@ -1,4 +1,4 @@
-// The export inputs of issue 3: database queries, one consistent point in time, PARALLEL/FILESIZE and the export
+// The export inputs: database queries, one consistent point in time, PARALLEL/FILESIZE and the export
 // tool. Pure like the rest of the settings: inputs come through `get`, problems go to the collector in its house
 // style. Per-schema `parallel` and `exclude` are checked here too (settings.ts reads the schema list).
 import { Collector, show } from './collector.js';

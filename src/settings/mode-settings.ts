@@ -1,4 +1,4 @@
-// The mode inputs (issue 9): `mode`, `verify-dump`, `max-age`, `verify-from`. Pure: inputs come through `get`,
+// The mode inputs: `mode`, `verify-dump`, `max-age`, `verify-from`. Pure: inputs come through `get`,
 // problems go to the collector in the house style. parseMode is separate so that the caller can learn the mode
 // first and, in verify and monitor modes, skip the database inputs entirely.
 import { Collector, show } from './collector.js';

@@ -1,4 +1,4 @@
-// Retention inputs (issue 5): the policy applied at every place, per-kind overrides and the run-log age limit.
+// Retention inputs: the policy applied at every place, per-kind overrides and the run-log age limit.
 // Pure: the caller hands in the input reader and the Collector, so every problem is reported with the others.
 import YAML from 'yaml';
 import { Collector, show } from './collector.js';
