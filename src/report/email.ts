@@ -18,6 +18,7 @@ import {
 } from './i18n.js';
 import { archiveShare, copyCheck, destinationKind, schemasOk } from './figures.js';
 import { reportProblems, skippedTablesNote, type Problem } from './problems.js';
+import { retentionExtras } from './retention-extras.js';
 import { freePercent, previousFree, spaceChange } from './free-space.js';
 import { trendPoints, type RunHistoryEntry, type TrendPoint } from './history.js';
 import { makeMasker } from './run-log.js';
@@ -522,26 +523,13 @@ function settingsConfigured(report: RunReport, lang: ReportLanguage): string | u
   });
 }
 
-function retentionExtras(report: RunReport, lang: ReportLanguage): string[] {
-  const dry = report.dryRun;
-  const out: string[] = [];
-  const dumps = report.retention?.leftoverDumps;
-  if (dumps && dumps.removed.length > 0)
-    out.push(
-      t(lang, dry ? 'retention.dumpsWouldDelete' : 'retention.dumpsDeleted', {
-        count: formatNumber(lang, dumps.removed.length),
-        size: formatBytesIn(lang, dumps.bytesFreed),
-      }),
-    );
-  const logs = report.retention?.runLogs;
-  if (logs && logs.removed.length > 0)
-    out.push(
-      t(lang, dry ? 'retention.logsWouldDelete' : 'retention.logsDeleted', {
-        count: formatNumber(lang, logs.removed.length),
-        days: formatNumber(lang, logs.logRetentionDays),
-      }),
-    );
-  return out;
+/** Retention's lines beside whole sets, as e-mail text. */
+function retentionExtraLines(report: RunReport, lang: ReportLanguage): string[] {
+  return retentionExtras(report.retention, report.dryRun).map((e) =>
+    'bytes' in e
+      ? t(lang, e.key, { count: formatNumber(lang, e.count), size: formatBytesIn(lang, e.bytes) })
+      : t(lang, e.key, { count: formatNumber(lang, e.count), days: formatNumber(lang, e.days) }),
+  );
 }
 
 /** Per place: the sets kept and deleted, the bytes freed and the newest set kept (the one a restore would use). */
@@ -567,7 +555,7 @@ function htmlRetention(h: Html, report: RunReport, timeZone?: string): string {
       `${td(p.newestKept ? h.esc(formatDateTime(lang, p.newestKept.createdAt, timeZone)) + small(h.path(p.newestKept.manifest)) : none)}</tr>`
     );
   });
-  const extras = retentionExtras(report, lang)
+  const extras = retentionExtraLines(report, lang)
     .map(
       (line) =>
         `<div style="font-size:12px;line-height:17px;color:${MUTED};padding-top:4px;">${h.esc(line)}</div>`,
@@ -884,7 +872,7 @@ function buildText(report: RunReport, options: BuildEmailOptions, database: stri
       const note = [p.blocked, ...p.warnings].filter(Boolean).join('; ');
       if (note) out.push(`  ${p.place}: ${note}`);
     }
-    out.push(...retentionExtras(report, lang));
+    out.push(...retentionExtraLines(report, lang));
   }
 
   const spaces = report.freeSpace ?? [];

@@ -6,6 +6,7 @@
 import { adviceFor } from './advice.js';
 import { archiveShare, copyCheck, destinationKind, schemasOk } from './figures.js';
 import { reportProblems, skippedTablesNote } from './problems.js';
+import { retentionExtras } from './retention-extras.js';
 import {
   sizeChanges,
   trendPoints,
@@ -634,23 +635,11 @@ function retentionSection(report: RunReport, lang: ReportLanguage, timeZone?: st
     const title = t(lang, dry ? 'retention.setsWouldDelete' : 'retention.setsDeleted', { count });
     parts.push(details(htmlText(title), list(lang, gone, budget)));
   }
-  const extra: string[] = [];
-  const dumps = retention.leftoverDumps;
-  if (dumps && dumps.removed.length > 0)
-    extra.push(
-      md(lang, dry ? 'retention.dumpsWouldDelete' : 'retention.dumpsDeleted', {
-        count: formatNumber(lang, dumps.removed.length),
-        size: size(lang, dumps.bytesFreed),
-      }),
-    );
-  const logs = retention.runLogs;
-  if (logs && logs.removed.length > 0)
-    extra.push(
-      md(lang, dry ? 'retention.logsWouldDelete' : 'retention.logsDeleted', {
-        count: formatNumber(lang, logs.removed.length),
-        days: formatNumber(lang, logs.logRetentionDays),
-      }),
-    );
+  const extra = retentionExtras(retention, dry).map((e) =>
+    'bytes' in e
+      ? md(lang, e.key, { count: formatNumber(lang, e.count), size: size(lang, e.bytes) })
+      : md(lang, e.key, { count: formatNumber(lang, e.count), days: formatNumber(lang, e.days) }),
+  );
   if (extra.length > 0) parts.push(extra.map((e) => `- ${e}`).join('\n'));
   return parts;
 }
